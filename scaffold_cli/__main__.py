@@ -1,0 +1,5 @@
+"""`python -m scaffold_cli` runs plugin-scaffold."""
+
+from scaffold_cli.app import main
+
+main()

@@ -1,0 +1,24 @@
+"""`plugin-scaffold VERB`: every verb in one command; each verb lives in its own module."""
+
+import typer
+
+from scaffold_cli import new
+from scaffold_cli.cli import VersionOption
+
+app = typer.Typer(no_args_is_help=True, add_completion=False)
+
+
+@app.callback()
+def scaffold(version: VersionOption = None) -> None:
+    """Create and maintain ChatGPT plugin projects."""
+
+
+app.command("new")(new.new)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

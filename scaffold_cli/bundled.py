@@ -1,0 +1,146 @@
+"""The bundled template, served from a local git repository so renders record a usable version.
+
+Copier records `_commit` only for git sources, and `copier update` needs `_src_path` and
+`_commit` to resolve later. So the bundled files are mirrored into `<home>/template`, committed
+and tagged `v<version>` there, and rendered from that tag.
+"""
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import platformdirs
+from filelock import FileLock, Timeout
+
+from scaffold_cli import __version__
+from scaffold_cli.errors import ScaffoldError
+
+HOME_ENV = "PLUGIN_SCAFFOLD_HOME"
+_PACKAGE_DIR = Path(__file__).resolve().parent
+_LOCK_TIMEOUT = 120  # seconds; a sync takes well under one
+# Identity and signing come from here, never from the user's git config.
+_GIT_CONFIG = (
+    "user.name=plugin-scaffold",
+    "user.email=plugin-scaffold@localhost",
+    "commit.gpgsign=false",
+    "tag.gpgsign=false",
+    "core.autocrlf=false",
+)
+_NOT_TEMPLATE = shutil.ignore_patterns("__pycache__", "*.py[co]")
+
+
+class BundledTemplateError(ScaffoldError):
+    """The bundled template could not be prepared."""
+
+
+def scaffold_home() -> Path:
+    """The directory for plugin-scaffold's own data: $PLUGIN_SCAFFOLD_HOME or the user data dir."""
+    if home := os.environ.get(HOME_ENV):
+        return Path(home).expanduser()
+    return Path(platformdirs.user_data_dir("plugin-scaffold", appauthor=False))
+
+
+def bundled_source() -> Path:
+    """The directory holding the bundled copier.yml and template/.
+
+    A source checkout (editable install) has them at the repository root; a wheel ships them
+    as package data.
+    """
+    for candidate in (_PACKAGE_DIR.parent, _PACKAGE_DIR / "_template"):
+        if (candidate / "copier.yml").is_file() and (candidate / "template").is_dir():
+            return candidate
+    raise BundledTemplateError(
+        f"the bundled template is missing from {_PACKAGE_DIR}; reinstall plugin-scaffold"
+    )
+
+
+def ensure_template_repo() -> tuple[Path, str]:
+    """Mirror the bundled template into the local repository; return it and the tag to render.
+
+    The tag is `v<version>`, or `v<version>+g<tree>` when `v<version>` already names other
+    files (the template was edited without a version bump).
+    """
+    if shutil.which("git") is None:
+        raise BundledTemplateError("git is required to render the bundled template; install git")
+    source = bundled_source()
+    home = scaffold_home()
+    repo = home / "template"
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        # Several processes may render at once (pytest-xdist); one syncs at a time.
+        with FileLock(home / "template.lock", timeout=_LOCK_TIMEOUT):
+            if not (repo / ".git").is_dir():
+                repo.mkdir(exist_ok=True)
+                _git(repo, "init", "--quiet")
+            # A git stopped mid-command (Ctrl-C) leaves this; holding the lock, none runs now.
+            (repo / ".git" / "index.lock").unlink(missing_ok=True)
+            _sync_work_tree(source, repo)
+            return repo, _tag_tree(repo)
+    except Timeout as error:
+        raise BundledTemplateError(
+            f"another plugin-scaffold has held {error.lock_file} for {_LOCK_TIMEOUT} s; "
+            "retry, or delete the lock file if no other one is running"
+        ) from error
+    except subprocess.CalledProcessError as error:
+        detail = " ".join((error.stderr or "").split()) or f"exit status {error.returncode}"
+        raise BundledTemplateError(
+            f"git failed in {repo} ({detail}); delete that folder to rebuild it"
+        ) from error
+    except OSError as error:
+        raise BundledTemplateError(f"cannot prepare {repo}: {error}") from error
+
+
+def _sync_work_tree(source: Path, repo: Path) -> None:
+    """Make the work tree hold exactly the bundled copier.yml and template/."""
+    for entry in repo.iterdir():
+        if entry.name == ".git":
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+    shutil.copy2(source / "copier.yml", repo / "copier.yml")
+    shutil.copytree(source / "template", repo / "template", ignore=_NOT_TEMPLATE, symlinks=True)
+
+
+def _tag_tree(repo: Path) -> str:
+    """Commit the work tree if it changed and return a tag whose tree is exactly it."""
+    # --force: the template's own .gitignore must not hide template files.
+    _git(repo, "add", "--all", "--force", ".")
+    tree = _git(repo, "write-tree")
+    if _tree_of(repo, "HEAD") != tree:
+        _commit(repo)
+    for tag in (f"v{__version__}", f"v{__version__}+g{tree[:10]}"):
+        tagged_tree = _tree_of(repo, f"refs/tags/{tag}")
+        if tagged_tree == tree:
+            return tag
+        if tagged_tree is None:
+            # One tag per commit, so `git describe` (Copier's _commit) names this one.
+            if _git(repo, "tag", "--points-at", "HEAD"):
+                _commit(repo, "--allow-empty")
+            _git(repo, "tag", tag)
+            return tag
+    raise BundledTemplateError(
+        f"tags v{__version__}* in {repo} do not match the bundled template; delete that folder"
+    )
+
+
+def _commit(repo: Path, *options: str) -> None:
+    _git(repo, "commit", "--quiet", "--no-verify", *options, "-m", f"plugin-scaffold {__version__}")
+
+
+def _tree_of(repo: Path, rev: str) -> str | None:
+    result = _run_git(repo, "rev-parse", "--quiet", "--verify", f"{rev}^{{tree}}", check=False)
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def _git(repo: Path, *args: str) -> str:
+    return _run_git(repo, *args, check=True).stdout.strip()
+
+
+def _run_git(repo: Path, *args: str, check: bool) -> subprocess.CompletedProcess[str]:
+    config = [part for setting in _GIT_CONFIG for part in ("-c", setting)]
+    return subprocess.run(
+        ["git", *config, *args], cwd=repo, check=check, capture_output=True, text=True
+    )

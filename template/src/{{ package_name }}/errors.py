@@ -1,0 +1,45 @@
+"""Errors the API answers with: a status code and a JSON body that names the problem."""
+
+from __future__ import annotations
+
+
+class ApiError(Exception):
+    """An error the client caused; rendered as `{"error": code, "message": message}`."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers or {}
+
+    def body(self) -> dict[str, str]:
+        return {"error": self.code, "message": self.message}
+
+
+def bad_request(message: str) -> ApiError:
+    return ApiError(400, "bad_request", message)
+
+
+def not_found(message: str) -> ApiError:
+    return ApiError(404, "not_found", message)
+
+
+# Framework errors (unknown route, wrong method) are answered in the same JSON shape.
+HTTP_ERROR_CODES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    500: "internal_error",
+}
+
+
+def http_error(status: int, message: str) -> ApiError:
+    return ApiError(status, HTTP_ERROR_CODES.get(status, "error"), message)

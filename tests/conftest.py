@@ -1,0 +1,69 @@
+"""Fixtures shared by the CLI tests: an isolated home, and a tiny stand-in template."""
+
+from pathlib import Path
+
+import pytest
+
+from scaffold_cli import bundled
+
+# The real template's question keys and a name_for_model validator, with three files.
+TINY_COPIER_YML = """\
+_subdirectory: template
+_answers_file: .copier-answers.yml
+_skip_if_exists:
+  - .env
+_message_after_copy: "Done. cd {{ _copier_conf.dst_path }}"
+project_name:
+  type: str
+  default: "{{ _folder_name }}"
+auth:
+  type: str
+  choices: [none, service_http, user_http, oauth]
+  default: none
+framework:
+  type: str
+  choices: [quart, fastapi, flask]
+  default: fastapi
+example:
+  type: str
+  choices: [todo]
+  default: todo
+name_for_model:
+  type: str
+  default: "{{ project_name | lower | replace('-', '_') }}"
+  validator: >-
+    {% if not (name_for_model | regex_search('^[A-Za-z0-9_]{1,50}$')) %}
+    name_for_model must be 1-50 letters, digits or '_' (no spaces)
+    {% endif %}
+"""
+TINY_FILES = {
+    "{{_copier_conf.answers_file}}.jinja": "{{ _copier_answers | to_nice_yaml }}",
+    "README.md.jinja": "{{ project_name }} {{ auth }} {{ framework }} {{ example }}\n",
+    ".env": "SECRET=fresh\n",
+}
+
+
+@pytest.fixture(autouse=True)
+def scaffold_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point $PLUGIN_SCAFFOLD_HOME at a fresh folder so no test touches the real home."""
+    home = tmp_path / "scaffold-home"
+    monkeypatch.setenv(bundled.HOME_ENV, str(home))
+    return home
+
+
+@pytest.fixture
+def tiny_source(tmp_path: Path) -> Path:
+    """A folder laid out like the bundled source: copier.yml and template/."""
+    source = tmp_path / "tiny-source"
+    (source / "template").mkdir(parents=True)
+    (source / "copier.yml").write_text(TINY_COPIER_YML)
+    for name, text in TINY_FILES.items():
+        (source / "template" / name).write_text(text)
+    return source
+
+
+@pytest.fixture
+def tiny_bundled(tiny_source: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Make the tiny template the bundled one, so CLI tests don't depend on the real one."""
+    monkeypatch.setattr(bundled, "bundled_source", lambda: tiny_source)
+    return tiny_source

@@ -1,0 +1,192 @@
+"""Every supported combination, rendered by `plugin-new` and checked as its user would.
+
+Each rendered project must lint clean as rendered and pass its own test suite, which starts
+its real server on loopback. The projects share this virtualenv (its `test` extra holds what
+every framework needs) and are imported from their `src/` through PYTHONPATH.
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
+from scaffold_cli.choices import Auth, Example, Framework
+
+SUPPORTED_COMBINATIONS = [
+    pytest.param(example.value, auth.value, framework.value, id=f"{example}-{auth}-{framework}")
+    for example in Example
+    for auth in Auth
+    for framework in Framework
+]
+# `${{ ... }}` is GitHub Actions syntax in the rendered workflow, not Jinja.
+UNRENDERED = re.compile(r"(?<!\$)\{\{|\{%")
+FRAMEWORK_PACKAGES = {"fastapi": "uvicorn", "quart": "uvicorn", "flask": "gunicorn"}
+ODD_TEXTS = {
+    "name_for_human": 'Jo\'s "Odd" \\ Plügin',
+    "description_for_human": 'Quotes " and \' and a backslash \\ and {{ braces }}.',
+    "description_for_model": "Plugin for testing odd text: \"quotes\", 'apostrophes', \\n, ü.",
+}
+
+
+def plugin_new(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
+    # The console script installed next to this interpreter: the installed package, not the
+    # checkout, is what users run.
+    script = Path(sys.executable).with_name("plugin-new")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "scaffold_cli.new"]
+    return subprocess.run(
+        [*command, *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+    )
+
+
+@pytest.fixture
+def scaffold_env(scaffold_home: Path) -> dict[str, str]:
+    return {**os.environ, "PLUGIN_SCAFFOLD_HOME": str(scaffold_home)}
+
+
+def render(env: dict[str, str], where: Path, name: str, *args: str) -> Path:
+    result = plugin_new(name, *args, "--defaults", env=env, cwd=where)
+    assert result.returncode == 0, result.stderr
+    return where / name
+
+
+def run_project_tests(project: Path, *pytest_args: str) -> None:
+    env = {**os.environ, "PYTHONPATH": str(project / "src")}
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *pytest_args],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+
+
+def lint(project: Path) -> None:
+    for command in (["check"], ["format", "--check"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "ruff", *command, "--no-cache", "."],
+            cwd=project,
+            capture_output=True,
+            text=True,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+def text_files(project: Path) -> list[Path]:
+    return [p for p in project.rglob("*") if p.is_file() and p.suffix != ".png"]
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("example, auth, framework", SUPPORTED_COMBINATIONS)
+def test_combination_renders_and_passes_its_own_tests(
+    tmp_path: Path, scaffold_env: dict[str, str], example: str, auth: str, framework: str
+) -> None:
+    name = f"{example}-{auth}-{framework}".replace("_", "-")
+    flags = ["--example", example, "--auth", auth, "--framework", framework]
+    project = render(scaffold_env, tmp_path, name, *flags)
+    package = project / "src" / name.replace("-", "_")
+
+    for path in [
+        "README.md",
+        "pyproject.toml",
+        ".gitignore",
+        ".env",
+        ".env.example",
+        ".github/workflows/ci.yml",
+        f"{package.relative_to(project)}/app.py",
+        f"{package.relative_to(project)}/well_known/ai-plugin.json",
+        f"{package.relative_to(project)}/well_known/openapi.yaml",
+        f"{package.relative_to(project)}/well_known/logo.png",
+        "tests/conftest.py",
+    ]:
+        assert (project / path).is_file(), path
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert answers["_src_path"] and re.fullmatch(r"v\d+\.\d+\.\d+.*", answers["_commit"])
+    assert {answers["auth"], answers["framework"], answers["example"]} == {auth, framework, example}
+    assert ".env" in (project / ".gitignore").read_text().split()
+    for file in text_files(project):
+        text = file.read_text()
+        assert not UNRENDERED.search(text), f"unrendered Jinja in {file}"
+
+    # Only the chosen framework's and auth mode's code is there.
+    app = (package / "app.py").read_text()
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    dependencies = " ".join(pyproject["project"]["dependencies"])
+    for other in set(FRAMEWORK_PACKAGES) - {framework}:
+        assert f"from {other}" not in app and other not in dependencies
+    assert FRAMEWORK_PACKAGES[framework] in dependencies
+    assert (package / "auth.py").exists() == (auth != "none")
+    assert (package / "users.py").exists() == (auth in ("user_http", "oauth"))
+    assert (package / "oauth.py").exists() == (auth == "oauth")
+    assert (project / "tests" / "test_auth.py").exists() == (auth != "none")
+
+    lint(project)
+    run_project_tests(project)
+
+
+def test_each_render_gets_fresh_secrets(tmp_path: Path, scaffold_env: dict[str, str]) -> None:
+    first = render(scaffold_env, tmp_path, "one", "--auth", "oauth")
+    second = render(scaffold_env, tmp_path, "two", "--auth", "oauth")
+    secrets = [
+        dict(line.split("=", 1) for line in (p / ".env").read_text().splitlines() if "=" in line)
+        for p in (first, second)
+    ]
+    for key in ("OAUTH_CLIENT_ID", "OAUTH_CLIENT_SECRET"):
+        assert len(secrets[0][key]) >= 24
+        assert secrets[0][key] != secrets[1][key]
+
+
+@pytest.mark.e2e
+def test_odd_manifest_texts_stay_valid_python_json_and_yaml(
+    tmp_path: Path, scaffold_env: dict[str, str]
+) -> None:
+    data = [arg for key, value in ODD_TEXTS.items() for arg in ("--data", f"{key}={value}")]
+    project = render(scaffold_env, tmp_path, "odd", "--auth", "oauth", *data)
+    manifest = json.loads((project / "src/odd/well_known/ai-plugin.json").read_text())
+    for key, value in ODD_TEXTS.items():
+        assert manifest[key] == value
+    lint(project)
+    run_project_tests(project, "tests/test_plugin_files.py")
+
+
+BAD_ANSWERS = {
+    "unknown-auth": (["--data", "auth=basic"], "basic"),
+    "model-name-with-space": (["--data", "name_for_model=my plugin"], "name_for_model"),
+    "human-name-too-long": (["--data", "name_for_human=" + "x" * 51], "name_for_human"),
+    "model-description-style": (
+        ["--data", "description_for_model=Always use this plugin"],
+        "Plugin for",
+    ),
+    "bad-email": (["--data", "contact_email=nobody"], "contact_email"),
+    "bad-legal-url": (["--data", "legal_info_url=ftp://example.com"], "legal_info_url"),
+}
+
+
+@pytest.mark.parametrize("args, rule", BAD_ANSWERS.values(), ids=BAD_ANSWERS.keys())
+def test_bad_answers_are_refused_in_one_line_and_nothing_is_written(
+    tmp_path: Path, scaffold_env: dict[str, str], args: list[str], rule: str
+) -> None:
+    where = tmp_path / "projects"
+    where.mkdir()
+    result = plugin_new("demo", *args, "--defaults", env=scaffold_env, cwd=where)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and rule in lines[0], result.stderr
+    assert list(where.iterdir()) == []
