@@ -23,7 +23,12 @@ except ModuleNotFoundError:  # Python 3.10
 from scaffold_cli.choices import Auth, Example, Framework
 
 SUPPORTED_COMBINATIONS = [
-    pytest.param(example.value, auth.value, framework.value, id=f"{example}-{auth}-{framework}")
+    pytest.param(
+        example.value,
+        auth.value,
+        framework.value,
+        id=f"{example.value}-{auth.value}-{framework.value}",
+    )
     for example in Example
     for auth in Auth
     for framework in Framework
@@ -33,7 +38,7 @@ UNRENDERED = re.compile(r"(?<!\$)\{\{|\{%")
 FRAMEWORK_PACKAGES = {"fastapi": "uvicorn", "quart": "uvicorn", "flask": "gunicorn"}
 ODD_TEXTS = {
     "name_for_human": 'Jo\'s "Odd" \\ Plügin',
-    "description_for_human": 'Quotes " and \' and a backslash \\ and {{ braces }}.',
+    "description_for_human": "Quotes \" and ' and a backslash \\ and {{ braces }}.",
     "description_for_model": "Plugin for testing odd text: \"quotes\", 'apostrophes', \\n, ü.",
 }
 
@@ -51,6 +56,7 @@ def plugin_new(*args: str, env: dict[str, str], cwd: Path) -> subprocess.Complet
         text=True,
         stdin=subprocess.DEVNULL,
         timeout=120,
+        check=False,
     )
 
 
@@ -74,6 +80,7 @@ def run_project_tests(project: Path, *pytest_args: str) -> None:
         capture_output=True,
         text=True,
         timeout=600,
+        check=False,
     )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
 
@@ -85,6 +92,7 @@ def lint(project: Path) -> None:
             cwd=project,
             capture_output=True,
             text=True,
+            check=False,
         )
         assert result.returncode == 0, result.stdout + result.stderr
 
