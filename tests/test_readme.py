@@ -43,7 +43,8 @@ def test_ci_runs_the_readme_test_command() -> None:
 @pytest.mark.e2e
 @pytest.mark.skipif(not (ROOT / ".git").exists(), reason="needs a git checkout to clone")
 def test_the_render_command_gives_a_running_plugin(tmp_path: Path) -> None:
-    """Run the README's first command in a fresh clone, as a newcomer would, and call the plugin.
+    """Run the README's first command in a fresh clone, as a newcomer would, call the plugin,
+    then run the rendered project's tests in the virtualenv that command made.
 
     It installs from the package index into a new virtualenv, so it needs the network.
     """
@@ -95,3 +96,16 @@ def test_the_render_command_gives_a_running_plugin(tmp_path: Path) -> None:
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
+
+    # The rendered project's own tests pass in the virtualenv the newcomer just made.
+    result = subprocess.run(
+        [str(clone / ".venv" / "bin" / "pytest"), "-q", "-p", "no:cacheprovider"],
+        cwd=clone / "my-plugin",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-5000:]
+    assert " passed" in result.stdout
