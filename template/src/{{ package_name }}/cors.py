@@ -32,7 +32,7 @@ class CorsPolicy:
 
     def preflight_headers(self, headers: Mapping[str, str]) -> dict[str, str]:
         """Headers answering an OPTIONS request, a CORS preflight or not."""
-        answer = {"Allow": ALLOWED_METHODS, **self.response_headers(headers.get("origin"))}
+        answer = self.response_headers(headers.get("origin"))
         if "Access-Control-Allow-Origin" in answer:
             answer.update(
                 {

@@ -41,5 +41,7 @@ HTTP_ERROR_CODES = {
 }
 
 
-def http_error(status: int, message: str) -> ApiError:
-    return ApiError(status, HTTP_ERROR_CODES.get(status, "error"), message)
+def http_error(status: int, message: str, allow: str | None = None) -> ApiError:
+    # A 405 must say which methods the path does take (RFC 9110).
+    headers = {"Allow": allow} if allow else None
+    return ApiError(status, HTTP_ERROR_CODES.get(status, "error"), message, headers)
