@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy import MetaData, create_engine, event, text
 from sqlalchemy.engine import URL, Engine, make_url
 
 metadata = MetaData()
+# Any fixed number: PostgreSQL serialises schema creation by servers starting at once.
+SCHEMA_LOCK = 7_370_001
 
 
 def database_url(url: str) -> URL:
@@ -25,7 +27,10 @@ def connect(url: str) -> Engine:
         engine = _sqlite_engine(parsed)
     else:
         engine = create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=20)
-    metadata.create_all(engine)
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
+        metadata.create_all(connection)
     return engine
 
 
