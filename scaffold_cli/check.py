@@ -1,0 +1,61 @@
+"""`plugin-scaffold check TARGET`: check a plugin against ChatGPT's rules, from a folder or a URL."""
+
+import json
+from typing import Annotated
+
+import typer
+
+from scaffold_cli.checks import Report, run_checks
+from scaffold_cli.cli import fail
+from scaffold_cli.errors import ScaffoldError
+
+
+def check(
+    target: Annotated[
+        str,
+        typer.Argument(
+            metavar="TARGET",
+            show_default=False,
+            help="A plugin's project folder, or the base URL of a running plugin "
+            "(e.g. http://localhost:5003).",
+        ),
+    ],
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print the report as JSON instead of a table.")
+    ] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
+) -> None:
+    """Check a plugin's manifest, OpenAPI spec and (for a URL) running server.
+
+    Exits 1 on errors (on warnings too with --strict), 2 when TARGET cannot be checked.
+    """
+    try:
+        report = run_checks(target)
+    except ScaffoldError as error:
+        fail(str(error))
+    if json_output:
+        typer.echo(json.dumps(report.to_dict(), indent=2))
+    else:
+        typer.echo(format_report(report))
+    raise typer.Exit(1 if report.failed(strict) else 0)
+
+
+def format_report(report: Report) -> str:
+    """A table: severity, rule and where on one line, the finding and its fix below."""
+    lines = [f"Checked {report.target}"]
+    if report.findings:
+        rule_width = max(len(finding.rule) for finding in report.findings)
+        lines += ["", f"{'SEVERITY':<9}{'RULE':<{rule_width + 2}}WHERE"]
+        for finding in report.findings:
+            lines += [
+                f"{finding.severity:<9}{finding.rule:<{rule_width + 2}}{finding.where}",
+                f"{'':<9}{finding.message}",
+                f"{'':<9}fix: {finding.fix}",
+            ]
+    lines += ["", summary(report)]
+    return "\n".join(lines)
+
+
+def summary(report: Report) -> str:
+    counts = ((report.errors, "error"), (report.warnings, "warning"), (report.hints, "hint"))
+    return ", ".join(f"{n} {word}{'' if n == 1 else 's'}" for n, word in counts)

@@ -1,0 +1,37 @@
+"""The local dev proxy behind `plugin-scaffold dev`: a plugin's API with its files and calls in view."""
+
+from __future__ import annotations
+
+import socket
+
+import uvicorn
+from starlette.applications import Starlette
+
+from scaffold_cli.devproxy.app import create_proxy_app
+
+__all__ = ["create_proxy_app", "server"]
+
+
+class _Server(uvicorn.Server):
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        # Live pages keep their event streams open: end them first, or stopping waits on them.
+        events = getattr(self.config.app.state, "events", None)
+        if events is not None:
+            events.close()
+        await super().shutdown(sockets)
+
+
+def server(app: Starlette, sock: socket.socket) -> uvicorn.Server:
+    """A quiet uvicorn server for `app` on the already bound `sock` (run it with `.run([sock])`)."""
+    host, port = sock.getsockname()[:2]
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        # The upstream's own Date and Server headers pass through; don't add a second pair.
+        server_header=False,
+        date_header=False,
+        timeout_graceful_shutdown=5,  # a slow upstream call may hold a stop up this long
+    )
+    return _Server(config)
