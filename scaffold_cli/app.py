@@ -2,7 +2,7 @@
 
 import typer
 
-from scaffold_cli import check, dev, new
+from scaffold_cli import check, dev, new, update
 from scaffold_cli.cli import VersionOption
 
 app = typer.Typer(no_args_is_help=True, add_completion=False)
@@ -16,6 +16,7 @@ def scaffold(version: VersionOption = None) -> None:
 app.command("new")(new.new)
 app.command("check")(check.check)
 app.command("dev")(dev.dev)
+app.command("update")(update.update)
 
 
 def main() -> None:

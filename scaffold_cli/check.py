@@ -1,13 +1,17 @@
 """`plugin-scaffold check TARGET`: check a plugin against ChatGPT's rules, from a folder or a URL."""
 
+from __future__ import annotations
+
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from scaffold_cli.checks import Report, run_checks
 from scaffold_cli.cli import fail
 from scaffold_cli.errors import ScaffoldError
+
+if TYPE_CHECKING:
+    from scaffold_cli.checks import Report
 
 
 def check(
@@ -30,6 +34,8 @@ def check(
     Exits 1 on errors (on warnings too with --strict), 2 when TARGET cannot be checked.
     """
     try:
+        from scaffold_cli.checks import run_checks  # the validators load slowly; --help needs none
+
         report = run_checks(target)
     except ScaffoldError as error:
         fail(str(error))

@@ -11,7 +11,6 @@ from scaffold_cli.choices import Auth, Example, Framework
 from scaffold_cli.cli import VersionOption, fail
 from scaffold_cli.errors import ScaffoldError
 from scaffold_cli.names import package_name
-from scaffold_cli.render import render
 
 INTERRUPTED = 130  # the shell's status for a process stopped by SIGINT
 
@@ -91,6 +90,9 @@ def new(
                 )
             repo, tag = bundled.ensure_template_repo()
             template, vcs_ref = str(repo), tag
+        # Imported here: Copier takes most of the start-up time, and --help needs none of it.
+        from scaffold_cli.render import render
+
         render(template, target, answers, vcs_ref=vcs_ref, defaults=defaults, quiet=not interactive)
     except ScaffoldError as error:
         fail(str(error))

@@ -1,0 +1,464 @@
+"""Speed and memory of plugin-scaffold and of the plugins it renders; see benchmarks/README.md.
+
+    python benchmarks/run.py            # about 4 minutes; prints and saves benchmarks/RESULTS.md
+
+Not a test: the numbers depend on the machine, so targets are shown with ✓/✗, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime
+import importlib.metadata
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from loadgen import CONNECTIONS, WrkResult, run_wrk
+from servers import (
+    Server,
+    free_port,
+    post_json,
+    postgres_bin,
+    running,
+    temporary_postgres,
+    tree_rss,
+)
+
+from scaffold_cli.bundled import HOME_ENV, bundled_source, ensure_template_repo
+from scaffold_cli.choices import Example, Framework
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "RESULTS.md"
+REFERENCE = HERE / "reference"
+BIN = Path(sys.executable).parent  # plugin-new and copier of the interpreter running this
+USER, POST_USER = "bench", "benchpost"  # POSTs go to their own list so getTodos stays ~10 long
+PRELOADED_TODOS = 10
+WARM_UP_SECONDS = 2
+# Variables a rendered plugin reads; the benchmark sets its own, so a shell's can't leak in.
+PLUGIN_VARIABLES = ("DATABASE_URL", "PUBLIC_URL", "CORS_ORIGINS", "PORT", "WEB_CONCURRENCY", "HOST")
+
+# Targets from the issue.
+MAX_CLI_OVERHEAD = 0.10
+MAX_HELP_SECONDS = 0.3
+MIN_DEFAULT_VS_SEED = 5.0
+MIN_DEFAULT_VS_BARE = 0.35
+MIN_ANY_VS_SEED = 2.0
+MAX_RSS_MB = 80.0
+
+
+@dataclass
+class Target:
+    what: str
+    measured: str
+    met: bool
+
+
+@dataclass
+class Measured:
+    server: str
+    get: WrkResult
+    post: WrkResult | None
+    rss_mb: list[float]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if shutil.which("wrk") is None:
+        print("error: wrk is not installed; install it with `apt-get install wrk`", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="plugin-bench-") as tmp:
+        work = Path(tmp)
+        # A temporary PLUGIN_SCAFFOLD_HOME: the user's template repository stays untouched.
+        os.environ[HOME_ENV] = str(work / "home")
+        report = run_all(work, args.seconds, args.reps)
+    RESULTS.write_text(report)
+    print(report)
+    print(
+        f"saved {RESULTS.relative_to(Path.cwd()) if RESULTS.is_relative_to(Path.cwd()) else RESULTS}"
+    )
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    cli = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    cli.add_argument("--seconds", type=int, default=10, help="length of each wrk run (10)")
+    cli.add_argument("--reps", type=int, default=7, help="repetitions of each render (7)")
+    return cli
+
+
+def run_all(work: Path, seconds: int, reps: int) -> str:
+    targets: list[Target] = []
+    sections = [machine_section(seconds)]
+    sections.append(generation_section(work, reps, targets))
+    sections.append(serving_section(work, seconds, targets))
+    sections.append(scaling_section(work, seconds))
+    sections.append(targets_section(targets))
+    return "\n\n".join(sections) + "\n"
+
+
+def progress(message: str) -> None:
+    print(f"… {message}", file=sys.stderr, flush=True)
+
+
+# --- the machine ------------------------------------------------------------------------------
+
+
+def machine_section(seconds: int) -> str:
+    versions = ", ".join(
+        f"{name} {_version(name)}"
+        for name in ("fastapi", "quart", "flask", "uvicorn", "gunicorn", "hypercorn", "copier")
+    )
+    wrk = subprocess.run(["wrk", "-v"], check=False, capture_output=True, text=True).stdout.split(
+        "["
+    )[0]
+    return "\n".join(
+        [
+            "# plugin-scaffold benchmarks",
+            "",
+            f"- Date: {datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}",
+            f"- CPU: {_cpu_model()}, {os.cpu_count()} cores (wrk and the servers share them)",
+            f"- Python {platform.python_version()} on {platform.platform()}",
+            # Other work on the machine skews every number; this shows how busy it was.
+            f"- Load average at start (1/5/15 min): {'/'.join(f'{x:.1f}' for x in os.getloadavg())}",
+            f"- {wrk.strip()}; {versions}",
+            f"- Command: `python benchmarks/run.py` (wrk -t1 -c{CONNECTIONS} -d{seconds}s --latency)",
+        ]
+    )
+
+
+def _cpu_model() -> str:
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown CPU"
+
+
+def _version(distribution: str) -> str:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return "(not installed)"
+
+
+# --- 1. generation ----------------------------------------------------------------------------
+
+
+def generation_section(work: Path, reps: int, targets: list[Target]) -> str:
+    out = work / "generated"
+    out.mkdir()
+    repo, tag = ensure_template_repo()
+    rows = ["## 1. Generation", "", f"Median of {reps} runs each, alternating.", ""]
+    rows += ["| command | median (s) | min (s) | max (s) |", "| --- | ---: | ---: | ---: |"]
+    for example in Example:
+        progress(f"rendering the {example.value} example {reps}× with plugin-new and with copier")
+        cli, plain = _time_renders(out, example.value, repo, tag, reps)
+        rows.append(_timing_row(f"`plugin-new NAME --defaults --example {example.value}`", cli))
+        rows.append(_timing_row(f"`copier copy --defaults` (same render, tag {tag})", plain))
+        overhead = statistics.median(cli) / statistics.median(plain) - 1
+        targets.append(
+            Target(
+                f"CLI overhead over plain copier ({example.value}) < {MAX_CLI_OVERHEAD:.0%}",
+                f"{overhead:+.1%}",
+                overhead < MAX_CLI_OVERHEAD,
+            )
+        )
+    progress("timing plugin-new --help")
+    helps = [_timed([_tool("plugin-new"), "--help"], out) for _ in range(reps)]
+    rows.append(_timing_row("`plugin-new --help`", helps))
+    help_median = statistics.median(helps)
+    targets.append(
+        Target(
+            f"`plugin-new --help` start-up < {MAX_HELP_SECONDS} s",
+            f"{help_median:.3f} s",
+            help_median < MAX_HELP_SECONDS,
+        )
+    )
+    return "\n".join(rows)
+
+
+def _time_renders(
+    out: Path, example: str, repo: Path, tag: str, reps: int
+) -> tuple[list[float], list[float]]:
+    def cli(name: str) -> list[str]:
+        return [_tool("plugin-new"), name, "--defaults", "--example", example]
+
+    def plain(name: str) -> list[str]:
+        data = ["--data", f"project_name={name}", "--data", f"example={example}"]
+        return [
+            _tool("copier"),
+            "copy",
+            "--quiet",
+            "--defaults",
+            *data,
+            "--vcs-ref",
+            tag,
+            str(repo),
+            name,
+        ]
+
+    # One untimed render of each first: bytecode caches and the template repository are warm.
+    _timed(cli(f"warm-cli-{example}"), out)
+    _timed(plain(f"warm-copier-{example}"), out)
+    cli_times, plain_times = [], []
+    for rep in range(reps):
+        cli_times.append(_timed(cli(f"cli-{example}-{rep}"), out))
+        plain_times.append(_timed(plain(f"copier-{example}-{rep}"), out))
+    return cli_times, plain_times
+
+
+def _timed(command: list[str], cwd: Path) -> float:
+    start = time.perf_counter()
+    result = subprocess.run(command, check=False, cwd=cwd, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{result.stderr}")
+    return elapsed
+
+
+def _timing_row(label: str, times: list[float]) -> str:
+    median = statistics.median(times)
+    return f"| {label} | {median:.3f} | {min(times):.3f} | {max(times):.3f} |"
+
+
+def _tool(name: str) -> str:
+    found = shutil.which(name, path=str(BIN)) or shutil.which(name)
+    if found is None:
+        raise RuntimeError(f"{name} is not installed; run this with the project's virtualenv")
+    return found
+
+
+# --- 2. serving -------------------------------------------------------------------------------
+
+
+def serving_section(work: Path, seconds: int, targets: list[Target]) -> str:
+    results: dict[str, Measured] = {}
+    references = {
+        "seed reference (Quart `app.run()`, in-memory)": _seed_command,
+        "bare ASGI on uvicorn (ceiling)": _bare_command,
+    }
+    for label, command in references.items():
+        progress(f"benchmarking {label}")
+        port = free_port()
+        with running(
+            label, command(port), REFERENCE, _clean_env(), port, f"/todos/{USER}"
+        ) as server:
+            results[label] = _measure(server, seconds)
+    for framework in Framework:
+        project = _render(work, framework.value)
+        label = f"{framework.value} plugin (SQLite)"
+        progress(f"benchmarking {label}")
+        env = _plugin_env(project, f"sqlite:///{work / framework.value}.sqlite3")
+        with _plugin_server(label, project, env) as server:
+            results[label] = _measure(server, seconds)
+    _serving_targets(results, targets)
+    rows = [
+        "## 2. Serving",
+        "",
+        (
+            f"One server process each (auth none), {CONNECTIONS} connections, one wrk thread. "
+            f"getTodos: `GET /todos/{USER}` with {PRELOADED_TODOS} TODOs; addTodo: "
+            f"`POST /todos/{POST_USER}` (post_todo.lua). RSS after the run."
+        ),
+        "",
+        "| server | operation | req/s | p50 (ms) | p99 (ms) | errors | RSS (MB) |",
+        "| --- | --- | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for label, measured in results.items():
+        rss = _rss_text(measured.rss_mb)
+        rows.append(_wrk_row(label, "getTodos", measured.get, rss))
+        if measured.post is not None:
+            rows.append(_wrk_row(label, "addTodo", measured.post, rss))
+    return "\n".join(rows)
+
+
+def _seed_command(port: int) -> list[str]:
+    return [sys.executable, str(REFERENCE / "seed_quart_todo.py"), str(port)]
+
+
+def _bare_command(port: int) -> list[str]:
+    return [sys.executable, str(REFERENCE / "bare_asgi.py"), str(port)]
+
+
+def _render(work: Path, framework: str) -> Path:
+    name = f"bench-{framework}"
+    command = [_tool("plugin-new"), name, "--framework", framework, "--auth", "none", "--defaults"]
+    subprocess.run([*command, "--output-dir", str(work)], check=True, capture_output=True)
+    return work / name
+
+
+def _clean_env(**extra: str) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if key not in PLUGIN_VARIABLES}
+    return {**env, **extra}
+
+
+def _plugin_env(project: Path, database_url: str) -> dict[str, str]:
+    return _clean_env(PYTHONPATH=str(project / "src"), DATABASE_URL=database_url)
+
+
+@contextlib.contextmanager
+def _plugin_server(label: str, project: Path, env: dict[str, str], *extra: str) -> Iterator[Server]:
+    package = project.name.replace("-", "_")
+    port = free_port()
+    command = [sys.executable, "-m", package, "--port", str(port), *extra]
+    with running(label, command, project, env, port, f"/todos/{USER}") as server:
+        yield server
+
+
+def _measure(server: Server, seconds: int, post: bool = True) -> Measured:
+    for number in range(PRELOADED_TODOS):
+        post_json(server.url(f"/todos/{USER}"), {"todo": f"todo {number}"})
+    get_url, post_url = server.url(f"/todos/{USER}"), server.url(f"/todos/{POST_USER}")
+    run_wrk(get_url, WARM_UP_SECONDS)  # imports, caches, connection pools
+    get = run_wrk(get_url, seconds)
+    added = run_wrk(post_url, seconds, post=True) if post else None
+    return Measured(server.name, get, added, tree_rss(server.process.pid))
+
+
+def _serving_targets(results: dict[str, Measured], targets: list[Target]) -> None:
+    seed = _get_rate(results, "seed reference")
+    bare = _get_rate(results, "bare ASGI")
+    default = _default_framework()
+    for label, measured in results.items():
+        if "plugin" not in label:
+            continue
+        rate = measured.get.requests_per_s
+        if label.startswith(f"{default} "):
+            targets.append(
+                _ratio_target(
+                    f"{label} getTodos ≥ {MIN_DEFAULT_VS_SEED:g}× seed",
+                    rate,
+                    seed,
+                    MIN_DEFAULT_VS_SEED,
+                )
+            )
+            targets.append(
+                Target(
+                    f"{label} getTodos ≥ {MIN_DEFAULT_VS_BARE:.0%} of bare ASGI",
+                    f"{rate / bare:.0%}",
+                    rate / bare >= MIN_DEFAULT_VS_BARE,
+                )
+            )
+        targets.append(
+            _ratio_target(
+                f"{label} getTodos ≥ {MIN_ANY_VS_SEED:g}× seed", rate, seed, MIN_ANY_VS_SEED
+            )
+        )
+        if measured.post is not None:
+            seed_post = _post_rate(results, "seed reference")
+            targets.append(
+                _ratio_target(
+                    f"{label} addTodo ≥ {MIN_ANY_VS_SEED:g}× seed",
+                    measured.post.requests_per_s,
+                    seed_post,
+                    MIN_ANY_VS_SEED,
+                )
+            )
+    for label, measured in results.items():
+        biggest = max(measured.rss_mb, default=float("nan"))
+        targets.append(
+            Target(
+                f"{label}: RSS per process < {MAX_RSS_MB:g} MB",
+                f"{biggest:.1f} MB",
+                biggest < MAX_RSS_MB,
+            )
+        )
+
+
+def _ratio_target(what: str, rate: float, reference: float, minimum: float) -> Target:
+    return Target(what, f"{rate / reference:.2f}×", rate / reference >= minimum)
+
+
+def _get_rate(results: dict[str, Measured], prefix: str) -> float:
+    return next(m.get.requests_per_s for label, m in results.items() if label.startswith(prefix))
+
+
+def _post_rate(results: dict[str, Measured], prefix: str) -> float:
+    return next(m.post.requests_per_s for label, m in results.items() if label.startswith(prefix))
+
+
+def _default_framework() -> str:
+    questions = yaml.safe_load((bundled_source() / "copier.yml").read_text())
+    return str(questions["framework"]["default"])
+
+
+def _wrk_row(label: str, operation: str, result: WrkResult, rss: str) -> str:
+    return (
+        f"| {label} | {operation} | {result.requests_per_s:,.0f} | {result.p50_ms:.2f} "
+        f"| {result.p99_ms:.2f} | {result.errors} | {rss} |"
+    )
+
+
+def _rss_text(rss: list[float]) -> str:
+    if len(rss) == 1:
+        return f"{rss[0]:.1f}"
+    parts = " + ".join(f"{mb:.1f}" for mb in rss)
+    return f"{sum(rss):.1f} ({len(rss)} processes: {parts})"
+
+
+# --- 3. scaling out ---------------------------------------------------------------------------
+
+
+def scaling_section(work: Path, seconds: int) -> str:
+    heading = ["## 3. Scaling out (PostgreSQL)", ""]
+    bin_dir = postgres_bin()
+    if bin_dir is None:
+        return "\n".join([*heading, "Skipped: PostgreSQL's server programs are not installed."])
+    default = _default_framework()
+    project = work / f"bench-{default}"
+    if not project.is_dir():
+        project = _render(work, default)
+    rows = [
+        *heading,
+        f"The {default} plugin on one temporary PostgreSQL cluster (same machine), getTodos only.",
+        "",
+        "| server processes | getTodos req/s | p50 (ms) | p99 (ms) | errors | RSS (MB) |",
+        "| ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    rates = []
+    progress("starting a temporary PostgreSQL")
+    with temporary_postgres(bin_dir) as url:
+        for workers in (1, 2):
+            progress(f"benchmarking {default} on PostgreSQL with {workers} process(es)")
+            measured = _measure_workers(project, url, workers, seconds)
+            rates.append(measured.get.requests_per_s)
+            result = measured.get
+            rows.append(
+                f"| {workers} | {result.requests_per_s:,.0f} | {result.p50_ms:.2f} | {result.p99_ms:.2f} "
+                f"| {result.errors} | {_rss_text(measured.rss_mb)} |"
+            )
+    rows += ["", f"2 processes / 1 process: {rates[1] / rates[0]:.2f}×."]
+    return "\n".join(rows)
+
+
+def _measure_workers(project: Path, url: str, workers: int, seconds: int) -> Measured:
+    label = f"{workers} process(es)"
+    with _plugin_server(
+        label, project, _plugin_env(project, url), "--workers", str(workers)
+    ) as server:
+        time.sleep(1)  # the first worker answers while the others may still be importing
+        return _measure(server, seconds, post=False)
+
+
+# --- the summary ------------------------------------------------------------------------------
+
+
+def targets_section(targets: list[Target]) -> str:
+    rows = ["## Targets", "", "| target | measured | met |", "| --- | ---: | :---: |"]
+    rows += [f"| {t.what} | {t.measured} | {'✓' if t.met else '✗'} |" for t in targets]
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
