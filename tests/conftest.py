@@ -1,4 +1,4 @@
-"""Fixtures shared by the CLI tests: an isolated home, and a tiny stand-in template."""
+"""Fixtures shared by the tests: an isolated home, and a tiny stand-in template."""
 
 from pathlib import Path
 

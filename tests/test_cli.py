@@ -13,6 +13,7 @@ import pexpect
 import pytest
 import yaml
 from copier.errors import CopierAnswersInterrupt
+from helpers import assert_refused
 from typer.testing import CliRunner
 
 from scaffold_cli import __version__, app, new, render
@@ -28,15 +29,6 @@ def plugin_new(*args: str | Path, **kwargs) -> object:
 
 def answers_of(project: Path) -> dict:
     return yaml.safe_load((project / ".copier-answers.yml").read_text())
-
-
-def assert_refused(result, *needles: str) -> None:
-    """Exit status 2 and exactly one line on stderr that contains every needle."""
-    assert result.exit_code == 2, result.output
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    for needle in needles:
-        assert needle in lines[0]
 
 
 # ─── help, version, the two scripts ──────────────────────────────────────────

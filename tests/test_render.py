@@ -20,6 +20,8 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
+from helpers import run_project_tests
+
 from scaffold_cli.choices import Auth, Example, Framework
 
 SUPPORTED_COMBINATIONS = [
@@ -69,20 +71,6 @@ def render(env: dict[str, str], where: Path, name: str, *args: str) -> Path:
     result = plugin_new(name, *args, "--defaults", env=env, cwd=where)
     assert result.returncode == 0, result.stderr
     return where / name
-
-
-def run_project_tests(project: Path, *pytest_args: str) -> None:
-    env = {**os.environ, "PYTHONPATH": str(project / "src")}
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *pytest_args],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
 
 
 def lint(project: Path) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers import assert_refused, run_project_tests
 from typer.testing import CliRunner
 
 from scaffold_cli import app, bundled, new, secrets_file, template_versions
@@ -62,15 +63,6 @@ def script(name: str, *args: str | Path, cwd: Path, home: Path) -> subprocess.Co
         timeout=180,
         check=False,
     )
-
-
-def assert_refused(result, *needles: str) -> None:
-    """Exit status 2 and exactly one line on stderr that contains every needle."""
-    assert result.exit_code == 2, result.output
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    for needle in needles:
-        assert needle in lines[0]
 
 
 # ─── the tiny template: refusals and --check ─────────────────────────────────
@@ -413,16 +405,7 @@ def test_switching_to_service_auth_fills_env_and_the_tests_pass(real_project, sc
         check=False,
     )
     assert settings.returncode == 0, settings.stderr
-    tests = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-        cwd=real_project,
-        env=project_env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert tests.returncode == 0, tests.stdout[-3000:] + tests.stderr[-2000:]
+    run_project_tests(real_project, env=project_env)
 
 
 # ─── the real bundled template, offline ──────────────────────────────────────
