@@ -28,3 +28,20 @@ def run_project_tests(project: Path, *pytest_args: str, env: dict | None = None)
         check=False,
     )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+
+
+def console_script(
+    name: str, *args: str | Path, cwd: Path, env: dict[str, str]
+) -> subprocess.CompletedProcess:
+    """Run a console script installed next to this interpreter: the installed package, not
+    the checkout, is what users run."""
+    return subprocess.run(
+        [str(Path(sys.executable).with_name(name)), *map(str, args)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=180,
+        check=False,
+    )

@@ -20,7 +20,7 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
-from helpers import run_project_tests
+from helpers import console_script, run_project_tests
 
 from scaffold_cli.choices import Auth, Example, Framework
 
@@ -46,20 +46,7 @@ ODD_TEXTS = {
 
 
 def plugin_new(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
-    # The console script installed next to this interpreter: the installed package, not the
-    # checkout, is what users run.
-    script = Path(sys.executable).with_name("plugin-new")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "scaffold_cli.new"]
-    return subprocess.run(
-        [*command, *args],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=120,
-        check=False,
-    )
+    return console_script("plugin-new", *args, cwd=cwd, env=env)
 
 
 @pytest.fixture

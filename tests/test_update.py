@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from helpers import assert_refused, run_project_tests
+from helpers import assert_refused, console_script, run_project_tests
 from typer.testing import CliRunner
 
 from scaffold_cli import app, bundled, new, secrets_file, template_versions
@@ -52,17 +52,7 @@ def plugin_scaffold(*args: str | Path):
 
 
 def script(name: str, *args: str | Path, cwd: Path, home: Path) -> subprocess.CompletedProcess:
-    """Run a console script installed next to this interpreter, as a user would."""
-    return subprocess.run(
-        [str(Path(sys.executable).with_name(name)), *map(str, args)],
-        cwd=cwd,
-        env={**os.environ, bundled.HOME_ENV: str(home)},
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=180,
-        check=False,
-    )
+    return console_script(name, *args, cwd=cwd, env={**os.environ, bundled.HOME_ENV: str(home)})
 
 
 # ─── the tiny template: refusals and --check ─────────────────────────────────
