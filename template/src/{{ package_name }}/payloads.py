@@ -38,6 +38,15 @@ def string_field(payload: dict[str, Any], name: str, *, max_length: int) -> str:
     return value.strip()
 
 
+def integer_query(value: str | None, name: str) -> int:
+    """An optional whole-number query parameter; 0 when absent."""
+    if value is None:
+        return 0
+    if not value.isascii() or not value.isdigit() or len(value) > 18:
+        raise bad_request(f'query parameter "{name}" must be a whole number of at most 18 digits')
+    return int(value)
+
+
 def integer_field(payload: dict[str, Any], name: str, *, minimum: int = 0) -> int:
     value = payload.get(name)
     if value is None:
