@@ -43,6 +43,16 @@ def commit_all(repo: Path, message: str, tag: str | None = None) -> None:
         git(repo, "tag", tag)
 
 
+def render_bundled_and_commit(where: Path) -> Path:
+    """`plugin-new demo --defaults` from the bundled template, as a committed git project."""
+    result = CliRunner().invoke(new.app, ["demo", "--defaults", "--output-dir", where])
+    assert result.exit_code == 0, result.output
+    project = where / "demo"
+    git(project, "init", "-q")
+    commit_all(project, "rendered")
+    return project
+
+
 def answers_of(project: Path) -> dict:
     return yaml.safe_load((project / ".copier-answers.yml").read_text())
 
@@ -183,12 +193,7 @@ def test_downgrade_is_refused(tiny_project):
 
 def test_the_bundled_template_updates_to_the_installed_version(tiny_bundled, tmp_path):
     """`pip install -U plugin-scaffold`, then update: the new version's files come in."""
-    assert (
-        CliRunner().invoke(new.app, ["demo", "--defaults", "--output-dir", tmp_path]).exit_code == 0
-    )
-    project = tmp_path / "demo"
-    git(project, "init", "-q")
-    commit_all(project, "rendered")
+    project = render_bundled_and_commit(tmp_path)
     assert plugin_scaffold("update", "--check", "--project", project).exit_code == 0
 
     (tiny_bundled / "template" / "README.md.jinja").write_text("{{ project_name }} is newer\n")
@@ -203,12 +208,7 @@ def test_the_bundled_template_updates_to_the_installed_version(tiny_bundled, tmp
 
 
 def test_a_bundled_version_missing_from_this_machine_is_explained(tiny_bundled, tmp_path):
-    assert (
-        CliRunner().invoke(new.app, ["demo", "--defaults", "--output-dir", tmp_path]).exit_code == 0
-    )
-    project = tmp_path / "demo"
-    git(project, "init", "-q")
-    commit_all(project, "rendered")
+    project = render_bundled_and_commit(tmp_path)
     shutil.rmtree(bundled.scaffold_home())  # as on another machine
     (tiny_bundled / "template" / "README.md.jinja").write_text("newer\n")
     with pytest.MonkeyPatch.context() as patch:
@@ -403,12 +403,7 @@ def test_switching_to_service_auth_fills_env_and_the_tests_pass(real_project, sc
 
 @pytest.mark.e2e
 def test_a_newer_install_updates_a_bundled_project_offline(tmp_path, monkeypatch):
-    assert (
-        CliRunner().invoke(new.app, ["demo", "--defaults", "--output-dir", tmp_path]).exit_code == 0
-    )
-    project = tmp_path / "demo"
-    git(project, "init", "-q")
-    commit_all(project, "rendered")
+    project = render_bundled_and_commit(tmp_path)
     first = answers_of(project)["_commit"]
 
     # The next release: this one's files with a change, under a higher version.

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from scaffold_cli.checks.documents import DocumentSyntaxError
+from scaffold_cli.checks.documents import parse_object
 from scaffold_cli.checks.findings import Finding, Report
 from scaffold_cli.checks.live import check_live
 from scaffold_cli.checks.manifest import check_manifest
@@ -22,27 +22,15 @@ def run_checks(target: str) -> Report:
     """
     report = Report(target)
     with open_source(target) as source:
-        doc = source.manifest
-        try:
-            manifest = doc.parse_json()
-        except DocumentSyntaxError as error:
-            report.add(
-                "manifest.syntax",
-                "error",
-                doc.at_line(error.line),
-                f"the manifest is not valid JSON at line {error.line} column {error.column}: "
-                f"{error.message}",
-                "fix the JSON there (a trailing comma is the usual culprit)",
-            )
-            return report
-        if not isinstance(manifest, dict):
-            report.add(
-                "manifest.syntax",
-                "error",
-                doc.where(),
-                "the manifest is not a JSON object",
-                'write it as {"schema_version": "v1", ...}',
-            )
+        manifest = parse_object(
+            source.manifest,
+            json_only=True,
+            rule="manifest.syntax",
+            kind="manifest",
+            shape_fix='write it as {"schema_version": "v1", ...}',
+            report=report,
+        )
+        if manifest is None:
             return report
         check_manifest(source, manifest, report)
         spec = load_spec(source, manifest, report)

@@ -9,6 +9,8 @@ from typing import Any
 
 import yaml
 
+from scaffold_cli.checks.findings import Report
+
 KeyPath = Sequence[str | int]  # keys from the document's root, e.g. ("api", "url")
 
 
@@ -113,3 +115,33 @@ class Document:
 def pointer(path: KeyPath) -> str:
     """The JSON pointer (RFC 6901) for `path`."""
     return "".join("/" + str(key).replace("~", "~0").replace("/", "~1") for key in path)
+
+
+def parse_object(
+    doc: Document, *, json_only: bool, rule: str, kind: str, shape_fix: str, report: Report
+) -> dict[str, Any] | None:
+    """The document as a JSON/YAML object, or None with the reason reported under `rule`."""
+    try:
+        data = doc.parse_json() if json_only else doc.parse()
+    except DocumentSyntaxError as error:
+        report.add(
+            rule,
+            "error",
+            doc.at_line(error.line),
+            f"the {kind} is not valid {'JSON' if json_only else 'YAML/JSON'} at line "
+            f"{error.line} column {error.column}: {error.message}",
+            "fix the JSON there (a trailing comma is the usual culprit)"
+            if json_only
+            else "fix the syntax there",
+        )
+        return None
+    if not isinstance(data, dict):
+        report.add(
+            rule,
+            "error",
+            doc.where(),
+            f"the {kind} is not a {'JSON' if json_only else 'YAML/JSON'} object",
+            shape_fix,
+        )
+        return None
+    return data

@@ -24,7 +24,7 @@ from openapi_spec_validator.validation.exceptions import (
 )
 
 from scaffold_cli.checks import descriptions
-from scaffold_cli.checks.documents import Document, DocumentSyntaxError, pointer
+from scaffold_cli.checks.documents import Document, parse_object, pointer
 from scaffold_cli.checks.findings import Report
 from scaffold_cli.checks.manifest import plugin_host, url_field
 from scaffold_cli.checks.sources import Source, Unavailable
@@ -118,28 +118,15 @@ def load_spec(source: Source, manifest: dict[str, Any], report: Report) -> Spec 
         )
         return None
     doc = Document(content, where, is_url=source.base_url is not None)
-    try:
-        data = doc.parse()
-    except DocumentSyntaxError as error:
-        report.add(
-            "spec.syntax",
-            "error",
-            doc.at_line(error.line),
-            f"the spec is not valid YAML/JSON at line {error.line} column {error.column}: "
-            f"{error.message}",
-            "fix the syntax there",
-        )
-        return None
-    if not isinstance(data, dict):
-        report.add(
-            "spec.syntax",
-            "error",
-            doc.where(),
-            "the spec is not a YAML/JSON object",
-            "write an OpenAPI document (openapi: 3.0.1, info, paths)",
-        )
-        return None
-    return Spec(doc, _string_keys(data))
+    data = parse_object(
+        doc,
+        json_only=False,
+        rule="spec.syntax",
+        kind="spec",
+        shape_fix="write an OpenAPI document (openapi: 3.0.1, info, paths)",
+        report=report,
+    )
+    return None if data is None else Spec(doc, _string_keys(data))
 
 
 def _string_keys(node: Any) -> Any:
