@@ -21,3 +21,6 @@ class Framework(str, Enum):
 
 class Example(str, Enum):
     todo = "todo"
+    sport_stats = "sport_stats"
+    retrieval = "retrieval"
+    blank = "blank"

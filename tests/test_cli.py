@@ -40,7 +40,7 @@ def test_help_lists_every_flag_and_choice():
     for text in (
         "none|service_http|user_http|oauth",
         "quart|fastapi|flask",
-        "<todo>",
+        "todo|sport_stats|retrieval|blank",
         *("--output-dir", "--data", "--defaults", "--template", "--vcs-ref", "--force"),
         "--version",
     ):

@@ -60,10 +60,6 @@ class RateLimiter:
         dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
         self._insert = dialect.insert
 
-    @property
-    def enabled(self) -> bool:
-        return self.limit is not None
-
     def admit(self, caller: str) -> None:
         """Count a call; past the limit, refuse it with a 429 that says when to retry."""
         if self.limit is None:

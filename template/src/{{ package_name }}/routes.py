@@ -1,0 +1,45 @@
+"""The API's operations as data. Each web adapter registers these routes and nothing else, so an
+example's code never touches a framework."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+class Query(Protocol):
+    """The query string as every framework offers it: one value, or all of a repeated name."""
+
+    def get(self, key: str) -> str | None: ...
+
+    def getlist(self, key: str) -> list[str]: ...
+
+
+@dataclass
+class Call:
+    """One call to an operation: what arrived, and who the caller turned out to be."""
+
+    headers: Mapping[str, str]
+    client: str | None
+    query: Query
+    path: Mapping[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    # Filled in by Service.dispatch: the signed-in user (per-user auth only), and the key that
+    # the rate limit and the request log count the call under.
+    owner: str | None = None
+    caller: str | None = None
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str  # as in openapi.yaml: /todos/{username}
+    operation: Callable[[Call], Any]
+    status: int = 200
+    # Admin routes are not in the model's spec and need ADMIN_TOKEN, whatever the auth mode.
+    admin: bool = False
+
+    @property
+    def name(self) -> str:
+        return f"{self.method} {self.path}"
