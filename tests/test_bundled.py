@@ -55,6 +55,15 @@ def test_cli_choices_match_copier_yml(question, choices):
     assert sorted(config[question]["choices"].values()) == sorted(c.value for c in choices)
 
 
+@pytest.mark.parametrize(
+    "question, choices", [("auth", Auth), ("framework", Framework), ("example", Example)]
+)
+def test_the_ci_matrix_covers_every_choice(question, choices):
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "ci.yml").read_text())
+    matrix = workflow["jobs"]["template"]["strategy"]["matrix"]
+    assert sorted(matrix[question]) == sorted(c.value for c in choices)
+
+
 def test_first_sync_tags_the_version(tiny_bundled, scaffold_home):
     repo, tag = bundled.ensure_template_repo()
     assert (repo, tag) == (scaffold_home / "template", f"v{__version__}")

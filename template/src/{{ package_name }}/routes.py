@@ -39,6 +39,8 @@ class Route:
     status: int = 200
     # Admin routes are not in the model's spec and need ADMIN_TOKEN, whatever the auth mode.
     admin: bool = False
+    # Only reads the plugin's own database: no writes, no calls to other services.
+    read_only: bool = False
 
     @property
     def name(self) -> str:
