@@ -8,7 +8,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import Column, Engine, Integer, String, Table, delete
+from sqlalchemy import Column, Engine, Integer, String, Table, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .db import metadata
@@ -52,7 +52,12 @@ def caller_key(user: str | None, headers: Mapping[str, str], client: str | None)
 
 
 class RateLimiter:
-    """A fixed window per caller: at most `calls` calls each `seconds`."""
+    """At most `calls` calls per `seconds` for each caller, over a sliding window.
+
+    Each caller has a count per fixed window; the previous window's count is weighted by the
+    share of it that still lies within the last `seconds`. So, unlike plain fixed windows, no
+    caller gets twice the limit by calling on both sides of a window boundary.
+    """
 
     def __init__(self, engine: Engine, limit: RateLimit | None) -> None:
         self.engine = engine
@@ -61,30 +66,51 @@ class RateLimiter:
         self._insert = dialect.insert
 
     def admit(self, caller: str) -> None:
-        """Count a call; past the limit, refuse it with a 429 that says when to retry."""
+        """Count a call; past the limit, refuse it (uncounted) with a 429 and when to retry."""
         if self.limit is None:
             return
+        calls, seconds = self.limit.calls, self.limit.seconds
         now = time.time()
-        window = int(now // self.limit.seconds)
+        window = int(now // seconds)
+        elapsed = now / seconds - window  # the share of the current window gone by
+        mine = rate_limits.c.caller == caller
         count = self._insert(rate_limits).values(caller=caller, window=window, hits=1)
         count = count.on_conflict_do_update(
             index_elements=[rate_limits.c.caller, rate_limits.c.window],
             set_={"hits": rate_limits.c.hits + 1},
         ).returning(rate_limits.c.hits)
+        earlier = select(rate_limits.c.hits).where(mine, rate_limits.c.window == window - 1)
+        # One transaction: the count row stays locked until the decision is made.
         with self.engine.begin() as connection:
             hits = connection.execute(count).scalar_one()
+            previous = connection.execute(earlier).scalar_one_or_none() or 0
             if hits == 1:  # a new window: the caller's older ones are done with
+                stale = delete(rate_limits).where(mine, rate_limits.c.window < window - 1)
+                connection.execute(stale)
+            admitted = previous * (1 - elapsed) + hits <= calls
+            if not admitted:  # a refused call does not count against the caller
                 connection.execute(
-                    delete(rate_limits).where(
-                        rate_limits.c.caller == caller, rate_limits.c.window < window
-                    )
+                    update(rate_limits)
+                    .where(mine, rate_limits.c.window == window)
+                    .values(hits=rate_limits.c.hits - 1)
                 )
-        if hits > self.limit.calls:
-            retry_after = math.ceil((window + 1) * self.limit.seconds - now)
+        if not admitted:
+            retry_after = _seconds_until_admitted(calls, seconds, previous, hits - 1, elapsed)
             raise ApiError(
                 429,
                 "rate_limited",
-                f"more than {self.limit.calls} calls in {self.limit.seconds} s; "
-                f"retry in {retry_after} s",
-                {"Retry-After": str(max(retry_after, 1))},
+                f"more than {calls} calls in {seconds} s; retry in {retry_after} s",
+                {"Retry-After": str(retry_after)},
             )
+
+
+def _seconds_until_admitted(
+    calls: int, seconds: int, previous: int, hits: int, elapsed: float
+) -> int:
+    """When one more call fits: previous * (1 - share gone by) + hits + 1 <= calls."""
+    if hits + 1 <= calls:  # later in this window, once enough of the previous one has aged
+        share = 1 - (calls - hits - 1) / previous
+        wait = (share - elapsed) * seconds
+    else:  # in the next window, where this window's calls become the weighted ones
+        wait = (1 - elapsed + 1 - (calls - 1) / hits) * seconds
+    return max(math.ceil(wait), 1)
