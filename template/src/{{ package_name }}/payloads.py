@@ -1,4 +1,5 @@
-"""Reading request bodies the same way in every framework, with one clear error per problem."""
+"""Reading what a request carries (body, query, path) the same way in every framework, with one
+clear error per problem."""
 
 from __future__ import annotations
 
@@ -8,6 +9,14 @@ from typing import Any
 from .errors import ApiError, bad_request
 
 MAX_BODY_BYTES = 64 * 1024
+# What "\s" stands for in the spec's patterns (JSON Schema uses ECMA-262 regular expressions).
+# Text is blank when it holds only these, so the server and a pattern such as "\S" agree;
+# str.strip() would also remove U+001C-U+001F and U+0085, which such a pattern counts as text,
+# and keep U+FEFF, which it does not.
+SPACES = (
+    "\t\n\v\f\r \xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
 
 
 def json_object(raw: bytes) -> dict[str, Any]:
@@ -31,29 +40,38 @@ def string_field(payload: dict[str, Any], name: str, *, max_length: int) -> str:
         raise bad_request(f'missing field "{name}"')
     if not isinstance(value, str):
         raise bad_request(f'field "{name}" must be a string')
+    return text(value, f'field "{name}"', max_length=max_length)
+
+
+def text(value: str, what: str, *, max_length: int) -> str:
+    """Text that must not be blank, without the spaces around it; `what` names it in errors."""
     if len(value) > max_length:
-        raise bad_request(f'field "{name}" must be at most {max_length} characters')
-    if not value.strip():
-        raise bad_request(f'field "{name}" must not be blank')
-    return value.strip()
+        raise bad_request(f"{what} must be at most {max_length} characters")
+    stripped = value.strip(SPACES)
+    if not stripped:
+        raise bad_request(f"{what} must not be blank")
+    try:
+        # A JSON escape such as \udc00 can carry half a surrogate pair, which no database stores.
+        stripped.encode()
+    except UnicodeEncodeError:
+        raise bad_request(f"{what} holds half a surrogate pair (a lone \\ud800-\\udfff)") from None
+    return stripped
 
 
 def integer_query(value: str | None, name: str) -> int:
     """An optional whole-number query parameter; 0 when absent."""
     if value is None:
         return 0
+    return _whole_number(value, f'query parameter "{name}"')
+
+
+def integer_path(value: str, name: str) -> int:
+    """A whole-number path parameter, such as the number of the item a URL names."""
+    return _whole_number(value, f'path parameter "{name}"')
+
+
+def _whole_number(value: str, what: str) -> int:
+    # 18 digits always fit in 64 bits; int() of a huge string would be slow or refused.
     if not value.isascii() or not value.isdigit() or len(value) > 18:
-        raise bad_request(f'query parameter "{name}" must be a whole number of at most 18 digits')
+        raise bad_request(f"{what} must be a whole number of at most 18 digits")
     return int(value)
-
-
-def integer_field(payload: dict[str, Any], name: str, *, minimum: int = 0) -> int:
-    value = payload.get(name)
-    if value is None:
-        raise bad_request(f'missing field "{name}"')
-    # bool is an int subclass in Python, but `true` is not an index.
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise bad_request(f'field "{name}" must be an integer')
-    if value < minimum:
-        raise bad_request(f'field "{name}" must be at least {minimum}')
-    return value
