@@ -38,6 +38,13 @@ SUPPORTED_COMBINATIONS = [
 # `${{ ... }}` is GitHub Actions syntax in the rendered workflow, not Jinja.
 UNRENDERED = re.compile(r"(?<!\$)\{\{|\{%")
 FRAMEWORK_PACKAGES = {"fastapi": "uvicorn", "quart": "uvicorn", "flask": "gunicorn"}
+# The module that holds each example's operations.
+EXAMPLE_MODULES = {
+    "todo": "todos.py",
+    "sport_stats": "stats.py",
+    "retrieval": "retrieval.py",
+    "blank": "hello.py",
+}
 ODD_TEXTS = {
     "name_for_human": 'Jo\'s "Odd" \\ Plügin',
     "description_for_human": "Quotes \" and ' and a backslash \\ and {{ braces }}.",
@@ -108,14 +115,17 @@ def test_combination_renders_and_passes_its_own_tests(
         text = file.read_text()
         assert not UNRENDERED.search(text), f"unrendered Jinja in {file}"
 
-    # Only the chosen framework's and auth mode's code is there.
+    # Only the chosen framework's, auth mode's and example's code is there.
     app = (package / "app.py").read_text()
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())
     dependencies = " ".join(pyproject["project"]["dependencies"])
     for other in set(FRAMEWORK_PACKAGES) - {framework}:
         assert f"from {other}" not in app and other not in dependencies
     assert FRAMEWORK_PACKAGES[framework] in dependencies
-    assert (package / "auth.py").exists() == (auth != "none")
+    for other, module in EXAMPLE_MODULES.items():
+        assert (package / module).exists() == (other == example), module
+    # The retrieval example's admin routes take a bearer token whatever the auth mode.
+    assert (package / "auth.py").exists() == (auth != "none" or example == "retrieval")
     assert (package / "users.py").exists() == (auth in ("user_http", "oauth"))
     assert (package / "oauth.py").exists() == (auth == "oauth")
     assert (project / "tests" / "test_auth.py").exists() == (auth != "none")
