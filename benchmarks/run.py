@@ -117,7 +117,7 @@ def progress(message: str) -> None:
 def machine_section(seconds: int) -> str:
     versions = ", ".join(
         f"{name} {_version(name)}"
-        for name in ("fastapi", "quart", "flask", "uvicorn", "gunicorn", "hypercorn", "copier")
+        for name in ("fastapi", "quart", "flask", "uvicorn", "granian", "hypercorn", "copier")
     )
     wrk = subprocess.run(["wrk", "-v"], check=False, capture_output=True, text=True).stdout.split(
         "["

@@ -83,7 +83,7 @@ def _tail(log: Path, lines: int = 15) -> str:
 
 
 def _stop(process: subprocess.Popen) -> None:
-    """SIGTERM the process group (graceful for uvicorn, gunicorn, hypercorn), then SIGKILL."""
+    """SIGTERM the process group (graceful for uvicorn, Granian, hypercorn), then SIGKILL."""
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGTERM)
     try:

@@ -23,6 +23,7 @@ except ModuleNotFoundError:  # Python 3.10
 from helpers import console_script, run_project_tests
 
 from scaffold_cli.choices import Auth, Example, Framework
+from scaffold_cli.names import MAX_LENGTH
 
 SUPPORTED_COMBINATIONS = [
     pytest.param(
@@ -37,7 +38,7 @@ SUPPORTED_COMBINATIONS = [
 ]
 # `${{ ... }}` is GitHub Actions syntax in the rendered workflow, not Jinja.
 UNRENDERED = re.compile(r"(?<!\$)\{\{|\{%")
-FRAMEWORK_PACKAGES = {"fastapi": "uvicorn", "quart": "uvicorn", "flask": "gunicorn"}
+FRAMEWORK_PACKAGES = {"fastapi": "uvicorn", "quart": "uvicorn", "flask": "granian"}
 # The module that holds each example's operations.
 EXAMPLE_MODULES = {
     "todo": "todos.py",
@@ -133,6 +134,16 @@ def test_combination_renders_and_passes_its_own_tests(
     lint(project)
     run_project_tests(project)
 
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("auth", [auth.value for auth in Auth])
+@pytest.mark.parametrize("example", [example.value for example in Example])
+def test_the_longest_allowed_name_still_lints_clean(
+    tmp_path: Path, scaffold_env: dict[str, str], example: str, auth: str
+) -> None:
+    # The package name lands in docstrings, commands and imports; none may pass 100 columns.
+    name = "n" * MAX_LENGTH
+    lint(render(scaffold_env, tmp_path, name, "--example", example, "--auth", auth))
 
 def test_each_render_gets_fresh_secrets(tmp_path: Path, scaffold_env: dict[str, str]) -> None:
     first = render(scaffold_env, tmp_path, "one", "--auth", "oauth")

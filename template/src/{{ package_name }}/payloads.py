@@ -29,6 +29,8 @@ def json_object(raw: bytes) -> dict[str, Any]:
         value = json.loads(raw)
     except ValueError as exc:  # also UnicodeDecodeError and over-long integers
         raise bad_request(f"request body is not valid JSON: {exc}") from None
+    except RecursionError:  # thousands of nested brackets: a 10 KB body can hold them
+        raise bad_request("request body is not valid JSON: it is nested too deeply") from None
     if not isinstance(value, dict):
         raise bad_request("request body must be a JSON object")
     return value

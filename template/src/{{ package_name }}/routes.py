@@ -24,6 +24,7 @@ class Call:
     client: str | None
     query: Query
     path: Mapping[str, str] = field(default_factory=dict)
+    query_string: bytes = b""  # as sent: with the path, what a read-only answer depends on
     body: bytes = b""
     # Filled in by Service.dispatch: the signed-in user (per-user auth only), and the key that
     # the rate limit and the request log count the call under.
@@ -39,7 +40,9 @@ class Route:
     status: int = 200
     # Admin routes are not in the model's spec and need ADMIN_TOKEN, whatever the auth mode.
     admin: bool = False
-    # Only reads the plugin's own database: no writes, no calls to other services.
+    # Only reads the plugin's own database: no writes, no calls to other services. Its answer
+    # depends on nothing but the caller, the path, the query and the data, so it is reused
+    # until the data changes (answers.py).
     read_only: bool = False
 
     @property

@@ -1,0 +1,51 @@
+"""Answers of read-only operations, reused until anything in the database changes.
+
+A model re-reads the same list or table again and again. On SQLite, `PRAGMA data_version`
+tells whether any connection, in any server process, has committed since the last look, at
+the cost of one read of shared memory, so a repeated read is answered without a query and
+never with stale data. Other databases are asked every time.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from sqlalchemy import Engine
+
+# Past this many different answers the cache starts again, so it can never grow without bound.
+MAX_ANSWERS = 1024
+
+
+class AnswerCache:
+    def __init__(self, engine: Engine) -> None:
+        path = engine.url.database
+        self._version: Callable[[], int] | None = None
+        if engine.dialect.name == "sqlite" and path and path != ":memory:":
+            # A connection of its own: data_version counts the commits of all the others.
+            watcher = sqlite3.connect(path, check_same_thread=False)
+            lock = threading.Lock()
+
+            def version() -> int:
+                with lock:
+                    return watcher.execute("PRAGMA data_version").fetchone()[0]
+
+            self._version = version
+        self._answers: dict[Hashable, tuple[int, Any]] = {}
+
+    def answer(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """The answer kept for `key` if nothing has changed since, else `compute()`'s."""
+        if self._version is None:
+            return compute()
+        # Read before computing: an answer is kept under the version it is at least as new as.
+        version = self._version()
+        kept = self._answers.get(key)
+        if kept is not None and kept[0] == version:
+            return kept[1]
+        answer = compute()
+        if len(self._answers) >= MAX_ANSWERS:
+            self._answers.clear()
+        self._answers[key] = (version, answer)
+        return answer
