@@ -55,6 +55,8 @@ MIN_DEFAULT_VS_SEED = 5.0
 MIN_DEFAULT_VS_BARE = 0.35
 MIN_ANY_VS_SEED = 2.0
 MAX_RSS_MB = 80.0
+# The production server each framework's rendered plugin runs on (its server.py).
+SERVERS = {"fastapi": "uvicorn", "quart": "uvicorn", "flask": "Granian"}
 
 
 @dataclass
@@ -245,15 +247,17 @@ def _tool(name: str) -> str:
 def serving_section(work: Path, seconds: int, targets: list[Target]) -> str:
     results: dict[str, Measured] = {}
     references = {
-        "seed reference (Quart `app.run()`, in-memory)": _seed_command,
-        "bare ASGI on uvicorn (ceiling)": _bare_command,
+        "seed reference (Quart `app.run()`, in-memory)": [REFERENCE / "seed_quart_todo.py"],
+        "bare ASGI on uvicorn (ceiling)": [REFERENCE / "bare_asgi.py"],
     }
-    for label, command in references.items():
+    for framework in Framework:
+        label = f"empty {framework.value} route on {SERVERS[framework.value]} (its ceiling)"
+        references[label] = [REFERENCE / "empty_route.py", framework.value]
+    for label, script in references.items():
         progress(f"benchmarking {label}")
         port = free_port()
-        with running(
-            label, command(port), REFERENCE, _clean_env(), port, f"/todos/{USER}"
-        ) as server:
+        command = [sys.executable, *map(str, script), str(port)]
+        with running(label, command, REFERENCE, _clean_env(), port, f"/todos/{USER}") as server:
             results[label] = _measure(server, seconds)
     for framework in Framework:
         project = _render(work, framework.value)
@@ -280,15 +284,17 @@ def serving_section(work: Path, seconds: int, targets: list[Target]) -> str:
         rows.append(_wrk_row(label, "getTodos", measured.get, rss))
         if measured.post is not None:
             rows.append(_wrk_row(label, "addTodo", measured.post, rss))
+    bare = _get_rate(results, "bare ASGI")
+    rows += [
+        "",
+        "Each framework's empty route, as a share of bare ASGI (no plugin can pass it):",
+        "",
+    ]
+    rows += [
+        f"- {framework.value}: {_get_rate(results, f'empty {framework.value} ') / bare:.0%}"
+        for framework in Framework
+    ]
     return "\n".join(rows)
-
-
-def _seed_command(port: int) -> list[str]:
-    return [sys.executable, str(REFERENCE / "seed_quart_todo.py"), str(port)]
-
-
-def _bare_command(port: int) -> list[str]:
-    return [sys.executable, str(REFERENCE / "bare_asgi.py"), str(port)]
 
 
 def _render(work: Path, framework: str) -> Path:
