@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from .errors import ApiError, bad_request
+from .routes import Query
 
 MAX_BODY_BYTES = 64 * 1024
 # What "\s" stands for in the spec's patterns (JSON Schema uses ECMA-262 regular expressions).
@@ -60,8 +61,18 @@ def text(value: str, what: str, *, max_length: int) -> str:
     return stripped
 
 
-def integer_query(value: str | None, name: str) -> int:
+def single_query(query: Query, name: str) -> str | None:
+    """A query parameter that may be given at most once. Frameworks disagree on which of two
+    values they return, so a repeat is refused rather than answered differently by each."""
+    values = query.getlist(name)
+    if len(values) > 1:
+        raise bad_request(f'query parameter "{name}" must be given at most once')
+    return values[0] if values else None
+
+
+def integer_query(query: Query, name: str) -> int:
     """An optional whole-number query parameter; 0 when absent."""
+    value = single_query(query, name)
     if value is None:
         return 0
     return _whole_number(value, f'query parameter "{name}"')
