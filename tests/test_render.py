@@ -145,6 +145,7 @@ def test_the_longest_allowed_name_still_lints_clean(
     name = "n" * MAX_LENGTH
     lint(render(scaffold_env, tmp_path, name, "--example", example, "--auth", auth))
 
+
 def test_each_render_gets_fresh_secrets(tmp_path: Path, scaffold_env: dict[str, str]) -> None:
     first = render(scaffold_env, tmp_path, "one", "--auth", "oauth")
     second = render(scaffold_env, tmp_path, "two", "--auth", "oauth")
