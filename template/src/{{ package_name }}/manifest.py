@@ -19,7 +19,7 @@ import yaml
 from .errors import bad_request
 
 FILES = Path(__file__).with_name("well_known")
-HOST = re.compile(r"[A-Za-z0-9.-]+(:\d{1,5})?|\[[0-9A-Fa-f:.]+\](:\d{1,5})?")
+HOST = re.compile(r"(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::(?P<port>\d{1,5}))?")
 
 
 class PluginFiles:
@@ -43,7 +43,8 @@ class PluginFiles:
         host = _first(headers.get("x-forwarded-host")) or host or ""
         if scheme not in ("http", "https"):
             raise bad_request("X-Forwarded-Proto must be http or https")
-        if not HOST.fullmatch(host):
+        match = HOST.fullmatch(host)
+        if not match or int(match.group("port") or 1) > 65535:
             raise bad_request("the Host header must name a host, optionally with a port")
         return f"{scheme}://{host}"
 
