@@ -1,4 +1,5 @@
-"""Answers of read-only operations, reused until anything in the database changes.
+"""Answers as the JSON every framework sends, and read-only answers reused until anything in
+the database changes.
 
 A model re-reads the same list or table again and again. On SQLite, `PRAGMA data_version`
 tells whether any connection, in any server process, has committed since the last look, at
@@ -8,6 +9,7 @@ never with stale data. Other databases are asked every time.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from collections.abc import Callable, Hashable
@@ -15,8 +17,13 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-# Past this many different answers the cache starts again, so it can never grow without bound.
-MAX_ANSWERS = 1024
+# Past this many bytes of kept answers the cache starts again, so it never grows past it.
+MAX_KEPT_BYTES = 8 * 1024 * 1024
+
+
+def to_json(answer: Any) -> bytes:
+    """An operation's answer as sent: compact UTF-8 JSON, keys in the order they were built."""
+    return json.dumps(answer, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 class AnswerCache:
@@ -33,9 +40,10 @@ class AnswerCache:
                     return watcher.execute("PRAGMA data_version").fetchone()[0]
 
             self._version = version
-        self._answers: dict[Hashable, tuple[int, Any]] = {}
+        self._answers: dict[Hashable, tuple[int, bytes]] = {}
+        self._kept_bytes = 0
 
-    def answer(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+    def answer(self, key: Hashable, compute: Callable[[], bytes]) -> bytes:
         """The answer kept for `key` if nothing has changed since, else `compute()`'s."""
         if self._version is None:
             return compute()
@@ -45,7 +53,10 @@ class AnswerCache:
         if kept is not None and kept[0] == version:
             return kept[1]
         answer = compute()
-        if len(self._answers) >= MAX_ANSWERS:
+        if self._kept_bytes + len(answer) > MAX_KEPT_BYTES:
             self._answers.clear()
+            self._kept_bytes = 0
+        previous = self._answers.get(key)
+        self._kept_bytes += len(answer) - (len(previous[1]) if previous else 0)
         self._answers[key] = (version, answer)
         return answer
