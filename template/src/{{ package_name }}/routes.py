@@ -35,7 +35,7 @@ class Call:
 @dataclass(frozen=True)
 class Route:
     method: str
-    path: str  # as in openapi.yaml: /todos/{username}
+    path: str  # as in openapi.yaml, {name} for a path parameter
     operation: Callable[[Call], Any]
     status: int = 200
     # Admin routes are not in the model's spec and need ADMIN_TOKEN, whatever the auth mode.
