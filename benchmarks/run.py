@@ -56,7 +56,7 @@ MIN_DEFAULT_VS_BARE = 0.35
 MIN_ANY_VS_SEED = 2.0
 MAX_RSS_MB = 80.0
 # The production server each framework's rendered plugin runs on (its server.py).
-SERVERS = {"fastapi": "uvicorn", "quart": "uvicorn", "flask": "Granian"}
+SERVERS = {"fastapi": "Granian", "quart": "uvicorn", "flask": "Granian"}
 
 
 @dataclass

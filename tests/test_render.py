@@ -38,7 +38,7 @@ SUPPORTED_COMBINATIONS = [
 ]
 # `${{ ... }}` is GitHub Actions syntax in the rendered workflow, not Jinja.
 UNRENDERED = re.compile(r"(?<!\$)\{\{|\{%")
-FRAMEWORK_PACKAGES = {"fastapi": "uvicorn", "quart": "uvicorn", "flask": "granian"}
+FRAMEWORK_PACKAGES = {"fastapi": "granian", "quart": "uvicorn", "flask": "granian"}
 # The module that holds each example's operations.
 EXAMPLE_MODULES = {
     "todo": "todos.py",

@@ -15,7 +15,9 @@ PATH = "/todos/{username}"
 def fastapi_app():
     from fastapi import FastAPI, Response
 
-    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+    # Configured as the rendered plugin configures it, telemetry included.
+    off = {"tracing": False, "metrics": False, "logs": False}
+    app = FastAPI(telemetry=off, openapi_url=None, docs_url=None, redoc_url=None)
 
     # A plain route, as the rendered plugin registers its operations.
     async def todos(request):
@@ -54,25 +56,27 @@ def flask_app():
 
 def main():
     framework, port = sys.argv[1], int(sys.argv[2])
-    if framework == "flask":
-        from granian import Granian
-        from granian.constants import Interfaces
-
-        # As the rendered server.py runs Flask: Granian, one thread per process.
-        Granian(
-            "empty_route:flask_app",
-            factory=True,
-            address="127.0.0.1",
-            port=port,
-            interface=Interfaces.WSGI,
-            blocking_threads=1,
-            websockets=False,
-        ).serve()
-    else:
+    if framework == "quart":
         import uvicorn
 
-        app = {"fastapi": fastapi_app, "quart": quart_app}[framework]()
-        uvicorn.run(app, host="127.0.0.1", port=port, access_log=False, log_level="warning")
+        uvicorn.run(quart_app(), host="127.0.0.1", port=port, access_log=False, log_level="warning")
+        return
+    from granian import Granian
+    from granian.constants import Interfaces, Loops
+
+    # As the rendered server.py runs them: Flask with one thread per process, FastAPI on uvloop.
+    if framework == "flask":
+        options = {"interface": Interfaces.WSGI, "blocking_threads": 1}
+    else:
+        options = {"interface": Interfaces.ASGI, "loop": Loops.uvloop}
+    Granian(
+        f"empty_route:{framework}_app",
+        factory=True,
+        address="127.0.0.1",
+        port=port,
+        websockets=False,
+        **options,
+    ).serve()
 
 
 if __name__ == "__main__":

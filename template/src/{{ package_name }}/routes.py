@@ -25,7 +25,7 @@ class Call:
     query: Query
     path: Mapping[str, str] = field(default_factory=dict)
     query_string: bytes = b""  # as sent: with the path, what a read-only answer depends on
-    body: bytes = b""
+    body: bytes = b""  # adapters never read a GET's: no operation takes one, and reading costs
     # Filled in by Service.dispatch: the signed-in user (per-user auth only), and the key that
     # the rate limit and the request log count the call under.
     owner: str | None = None
