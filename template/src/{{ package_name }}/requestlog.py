@@ -22,11 +22,16 @@ def log_request(method: str, path: str, status: int, started: float, caller: str
         _stamp = (now, json_string(time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))))
     who = "null" if caller is None else json_string(caller)
     # Formatted by hand, each text JSON-escaped (to ASCII, so any stdout encoding takes it):
-    # a third of the cost of json.dumps on a dict.
-    line = (
-        f'{{"time":{_stamp[1]},"method":{json_string(method)},"path":{json_string(path)},'
-        f'"status":{status},"latency_ms":{latency_ms},"caller":{who}}}\n'
+    # half the cost of json.dumps on a dict.
+    fields = (
+        ("time", _stamp[1]),
+        ("method", json_string(method)),
+        ("path", json_string(path)),
+        ("status", str(status)),
+        ("latency_ms", str(latency_ms)),
+        ("caller", who),
     )
+    line = "{" + ",".join(f'"{name}":{value}' for name, value in fields) + "}\n"
     # One write per line, so lines from a server's threads never interleave.
     sys.stdout.write(line)
     sys.stdout.flush()
