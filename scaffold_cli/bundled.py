@@ -5,6 +5,7 @@ Copier records `_commit` only for git sources, and `copier update` needs `_src_p
 and tagged `v<version>` there, and rendered from that tag.
 """
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -28,6 +29,8 @@ _GIT_CONFIG = (
     "core.autocrlf=false",
 )
 _NOT_TEMPLATE = shutil.ignore_patterns("__pycache__", "*.py[co]")
+# In the mirror's .git: what the last sync copied and tagged, so an unchanged source skips it.
+_SYNCED = "plugin-scaffold-synced"
 
 
 class BundledTemplateError(ScaffoldError):
@@ -75,8 +78,13 @@ def ensure_template_repo() -> tuple[Path, str]:
                 _git(repo, "init", "--quiet")
             # A git stopped mid-command (Ctrl-C) leaves this; holding the lock, none runs now.
             (repo / ".git" / "index.lock").unlink(missing_ok=True)
+            digest, synced = _source_digest(source), repo / ".git" / _SYNCED
+            if tag := _still_tagged(repo, synced, digest):
+                return repo, tag  # one git call instead of a copy and four
             _sync_work_tree(source, repo)
-            return repo, _tag_tree(repo)
+            tag = _tag_tree(repo)
+            synced.write_text(f"{digest} {tag} {_tree_of(repo, f'refs/tags/{tag}')}\n")
+            return repo, tag
     except Timeout as error:
         raise BundledTemplateError(
             f"another plugin-scaffold has held {error.lock_file} for {_LOCK_TIMEOUT} s; "
@@ -89,6 +97,39 @@ def ensure_template_repo() -> tuple[Path, str]:
         ) from error
     except OSError as error:
         raise BundledTemplateError(f"cannot prepare {repo}: {error}") from error
+
+
+def _source_digest(source: Path) -> str:
+    """A hash of all that _sync_work_tree copies, and of the version that names its tag."""
+    digest = hashlib.sha256(__version__.encode())
+    for path in [source / "copier.yml", *_template_files(source / "template")]:
+        digest.update(path.relative_to(source).as_posix().encode() + b"\0")
+        content = os.readlink(path).encode() if path.is_symlink() else path.read_bytes()
+        digest.update(len(content).to_bytes(8, "big") + content)
+    return digest.hexdigest()
+
+
+def _template_files(top: Path) -> list[Path]:
+    """The files and symlinks under top that copytree copies (with _NOT_TEMPLATE), sorted."""
+    found = []
+    for folder, dirs, files in os.walk(top):
+        ignored = _NOT_TEMPLATE(folder, [*dirs, *files])
+        kept = [d for d in dirs if d not in ignored]
+        links = [d for d in kept if Path(folder, d).is_symlink()]  # copied as links
+        dirs[:] = [d for d in kept if d not in links]
+        found += [Path(folder, name) for name in [*files, *links] if name not in ignored]
+    return sorted(found)
+
+
+def _still_tagged(repo: Path, synced: Path, digest: str) -> str | None:
+    """The tag of the last sync, if it copied this same source and the tag still holds it."""
+    try:
+        recorded_digest, tag, tree = synced.read_text().split()
+    except (OSError, ValueError):
+        return None
+    if recorded_digest != digest or _tree_of(repo, f"refs/tags/{tag}") != tree:
+        return None
+    return tag
 
 
 def _sync_work_tree(source: Path, repo: Path) -> None:

@@ -82,6 +82,13 @@ def test_unchanged_source_reuses_the_tag_and_commit(tiny_bundled):
     assert tags(repo) == [first]
 
 
+def test_a_mirror_that_lost_its_tag_is_tagged_again(tiny_bundled):
+    repo, tag = bundled.ensure_template_repo()
+    git(repo, "tag", "--delete", tag)  # the unchanged source must not trust what it recorded
+    assert bundled.ensure_template_repo() == (repo, tag)
+    assert git(repo, "describe", "--tags", tag) == tag
+
+
 def test_edited_source_gets_a_local_version_tag(tiny_bundled):
     repo, original = bundled.ensure_template_repo()
     readme = tiny_bundled / "template" / "README.md.jinja"
