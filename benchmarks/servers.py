@@ -151,7 +151,9 @@ def temporary_postgres(bin_dir: Path) -> Iterator[str]:
     if os.geteuid() == 0:  # PostgreSQL refuses to run as root
         user = pwd.getpwnam("postgres")
         os.chown(data, user.pw_uid, user.pw_gid)
-        run_as = ["runuser", "-u", "postgres", "--"]
+        # runuser is in /usr/sbin, which a root shell's PATH may lack.
+        runuser = shutil.which("runuser") or shutil.which("runuser", path="/usr/sbin:/sbin")
+        run_as = [runuser or "runuser", "-u", "postgres", "--"]
 
     def pg(*args: str) -> None:
         subprocess.run([*run_as, *args], check=True, capture_output=True, timeout=120)

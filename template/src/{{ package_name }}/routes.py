@@ -44,6 +44,9 @@ class Route:
     # depends on nothing but the caller, the path, the query and the data, so it is reused
     # until the data changes (answers.py).
     read_only: bool = False
+    # Its operation returns a db.Write: one statement on the plugin's own database and nothing
+    # else, so an async adapter may commit it together with others (loop_dispatch.py).
+    one_write: bool = False
 
     @property
     def name(self) -> str:
