@@ -41,7 +41,15 @@ HTTP_ERROR_CODES = {
 }
 
 
+# The same words from every framework, and words that tell a model what to do next.
+HTTP_ERROR_MESSAGES = {
+    404: "nothing is at this path; openapi.yaml lists the operations",
+    405: "this path does not take this method; the Allow header lists those it takes",
+}
+
+
 def http_error(status: int, message: str, allow: str | None = None) -> ApiError:
     # A 405 must say which methods the path does take (RFC 9110).
     headers = {"Allow": allow} if allow else None
+    message = HTTP_ERROR_MESSAGES.get(status, message)
     return ApiError(status, HTTP_ERROR_CODES.get(status, "error"), message, headers)
