@@ -55,7 +55,8 @@ def writing(engine: Engine, wait: bool = True) -> Iterator[Connection]:
     concurrent calls made the slowest 1% wait ten times longer (540 ms against 50 ms).
 
     With wait=False, for an event loop that must never block: Busy, or SQLite's "database is
-    locked", at once instead of waiting for another writer."""
+    locked", at once instead of waiting for another writer. On PostgreSQL it changes nothing;
+    the async adapters run its writes in worker threads (Service.runs_inline)."""
     lock = _WRITERS.get(engine)
     if lock is None:  # PostgreSQL: its own row locks order the writers
         with engine.begin() as connection:
