@@ -5,6 +5,7 @@ URL pointing at itself, forwards every other call, and shows each call in the te
 a live page at /_events.
 """
 
+import signal
 import socket
 from pathlib import Path
 from typing import Annotated
@@ -92,12 +93,16 @@ def dev(
         typer.echo(f"  spec      {spec} (reloaded when it changes)")
     typer.echo(f"  calls     {here}/_events (live page), {here}/_events.json")
     typer.echo("Press Ctrl+C to stop.")
+    proxy = devproxy.server(app, sock)
     try:
-        devproxy.server(app, sock).run(sockets=[sock])
+        proxy.run(sockets=[sock])
     except KeyboardInterrupt:
         raise typer.Exit(INTERRUPTED) from None
     finally:
         sock.close()
+    # uvicorn re-raises the Ctrl+C it stopped on, but once in CI it returned normally instead.
+    if proxy.stopped_by == signal.SIGINT:
+        raise typer.Exit(INTERRUPTED)
 
 
 def _check_upstream(upstream: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from types import FrameType
 
 import uvicorn
 from starlette.applications import Starlette
@@ -13,6 +14,12 @@ __all__ = ["create_proxy_app", "server"]
 
 
 class _Server(uvicorn.Server):
+    stopped_by: int | None = None  # the first signal that asked it to stop
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        self.stopped_by = self.stopped_by or sig
+        super().handle_exit(sig, frame)
+
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         # Live pages keep their event streams open: end them first, or stopping waits on them.
         events = getattr(self.config.app.state, "events", None)
@@ -21,7 +28,7 @@ class _Server(uvicorn.Server):
         await super().shutdown(sockets)
 
 
-def server(app: Starlette, sock: socket.socket) -> uvicorn.Server:
+def server(app: Starlette, sock: socket.socket) -> _Server:
     """A quiet uvicorn server for `app` on the already bound `sock` (run it with `.run([sock])`)."""
     host, port = sock.getsockname()[:2]
     config = uvicorn.Config(
