@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Executable, MetaData, create_engine, event, text
 from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
 
 metadata = MetaData()
 # Any fixed number: PostgreSQL serialises schema creation by servers starting at once.
@@ -30,18 +31,45 @@ def database_url(url: str) -> URL:
     return make_url(url)
 
 
+def anchored(url: str, folder: Path) -> str:
+    """The URL with a relative SQLite path taken as relative to `folder`; any other unchanged."""
+    try:
+        parsed = database_url(url)
+    except (ArgumentError, ValueError):  # not a URL: the settings refuse it in one line
+        return url
+    path = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not path or path == ":memory:":
+        return url
+    if Path(path).is_absolute():
+        return url
+    return parsed.set(database=str(folder / path)).render_as_string(hide_password=False)
+
+
 def connect(url: str) -> Engine:
     """Open a pooled engine and create any missing table."""
     parsed = database_url(url)
     if parsed.get_backend_name() == "sqlite":
-        engine = _sqlite_engine(parsed)
+        try:
+            engine = _sqlite_engine(parsed)
+        except OSError as error:  # its folder cannot be made
+            raise Unavailable(f"cannot make the folder of DATABASE_URL's file: {error}") from None
     else:
         engine = create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=20)
-    with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
-        metadata.create_all(connection)
+    try:
+        with engine.begin() as connection:
+            if engine.dialect.name == "postgresql":
+                key = {"key": SCHEMA_LOCK}
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), key)
+            metadata.create_all(connection)
+    except OperationalError as error:  # unreachable, refused, or a file that cannot be opened
+        engine.dispose()
+        reason = str(error.orig).strip().splitlines()[0]
+        raise Unavailable(f"cannot open the database of DATABASE_URL: {reason}") from None
     return engine
+
+
+class Unavailable(Exception):
+    """The database of DATABASE_URL cannot be opened; the message says why, on one line."""
 
 
 class Busy(Exception):
