@@ -551,8 +551,12 @@ def processes() -> Iterator[list[subprocess.Popen]]:
     yield started
     for process in started:
         if process.poll() is None:
+            process.terminate()  # a plugin's server then stops its workers; kill() orphans them
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
             process.kill()
-        process.wait(10)
+            process.wait(10)
 
 
 @pytest.mark.e2e
