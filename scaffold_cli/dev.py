@@ -100,7 +100,7 @@ def dev(
         raise typer.Exit(INTERRUPTED) from None
     finally:
         sock.close()
-    # uvicorn re-raises the Ctrl+C it stopped on, but once in CI it returned normally instead.
+    # uvicorn re-raises the Ctrl+C it stopped on; under load it was once seen to return instead.
     if proxy.stopped_by == signal.SIGINT:
         raise typer.Exit(INTERRUPTED)
 

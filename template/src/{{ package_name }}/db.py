@@ -54,7 +54,11 @@ def connect(url: str) -> Engine:
         except OSError as error:  # its folder cannot be made
             raise Unavailable(f"cannot make the folder of DATABASE_URL's file: {error}") from None
     else:
-        engine = create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        try:
+            engine = create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        except ModuleNotFoundError:
+            reason = "its PostgreSQL driver is not installed (pip install '.[postgres]')"
+            raise Unavailable(f"cannot open the database of DATABASE_URL: {reason}") from None
     try:
         with engine.begin() as connection:
             if engine.dialect.name == "postgresql":
