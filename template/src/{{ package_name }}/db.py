@@ -31,11 +31,18 @@ def database_url(url: str) -> URL:
     return make_url(url)
 
 
+def parsed_url(url: str) -> URL | None:
+    """database_url(url), or None when it is not a URL at all."""
+    try:
+        return database_url(url)
+    except (ArgumentError, ValueError):
+        return None
+
+
 def anchored(url: str, folder: Path) -> str:
     """The URL with a relative SQLite path taken as relative to `folder`; any other unchanged."""
-    try:
-        parsed = database_url(url)
-    except (ArgumentError, ValueError):  # not a URL: the settings refuse it in one line
+    parsed = parsed_url(url)
+    if parsed is None:  # the settings refuse it in one line
         return url
     path = parsed.database
     if parsed.get_backend_name() != "sqlite" or not path or path == ":memory:":
@@ -58,7 +65,7 @@ def connect(url: str) -> Engine:
             engine = create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=20)
         except ModuleNotFoundError:
             reason = "its PostgreSQL driver is not installed (pip install '.[postgres]')"
-            raise Unavailable(f"cannot open the database of DATABASE_URL: {reason}") from None
+            raise Unavailable.cannot_open(reason) from None
     try:
         with engine.begin() as connection:
             if engine.dialect.name == "postgresql":
@@ -67,13 +74,16 @@ def connect(url: str) -> Engine:
             metadata.create_all(connection)
     except OperationalError as error:  # unreachable, refused, or a file that cannot be opened
         engine.dispose()
-        reason = str(error.orig).strip().splitlines()[0]
-        raise Unavailable(f"cannot open the database of DATABASE_URL: {reason}") from None
+        raise Unavailable.cannot_open(str(error.orig).strip().splitlines()[0]) from None
     return engine
 
 
 class Unavailable(Exception):
     """The database of DATABASE_URL cannot be opened; the message says why, on one line."""
+
+    @classmethod
+    def cannot_open(cls, reason: str) -> Unavailable:
+        return cls(f"cannot open the database of DATABASE_URL: {reason}")
 
 
 class Busy(Exception):
