@@ -245,11 +245,12 @@ def _tool(name: str) -> str:
 
 
 SEED = "seed reference (Quart `app.run()`, in-memory)"
+BARE = "bare ASGI on uvicorn (ceiling)"
 
 
 def serving_section(work: Path, seconds: int, targets: list[Target]) -> str:
     results: dict[str, Measured] = {}
-    references = {"bare ASGI on uvicorn (ceiling)": [REFERENCE / "bare_asgi.py"]}
+    references = {BARE: [REFERENCE / "bare_asgi.py"]}
     for framework in Framework:
         label = f"empty {framework.value} route on {SERVERS[framework.value]} (its ceiling)"
         references[label] = [REFERENCE / "empty_route.py", framework.value]
@@ -292,7 +293,7 @@ def serving_section(work: Path, seconds: int, targets: list[Target]) -> str:
         rows.append(_wrk_row(label, "getTodos", measured.get, rss))
         if measured.post is not None:
             rows.append(_wrk_row(label, "addTodo", measured.post, rss))
-    bare = results["bare ASGI on uvicorn (ceiling)"].get.requests_per_s
+    bare = results[BARE].get.requests_per_s
     rows += [
         "",
         "Each framework's empty route, as a share of bare ASGI (no plugin can pass it):",
@@ -386,7 +387,7 @@ def _measure(server: Server, seconds: int, post: bool = True, preload: bool = Tr
 def _serving_targets(
     results: dict[str, Measured], pairs: list[Paired], targets: list[Target]
 ) -> None:
-    bare = results["bare ASGI on uvicorn (ceiling)"].get.requests_per_s
+    bare = results[BARE].get.requests_per_s
     default = _default_framework()
     for pair in pairs:
         label = pair.label

@@ -125,8 +125,8 @@ def writing(engine: Engine, wait: bool = True) -> Iterator[Connection]:
 
 class Writer:
     """This process's one writer of a SQLite database: a lock, and one connection kept for the
-    writes made under it. Taking a connection from the pool for each write cost a sixth of
-    Flask's addTodo rate."""
+    writes made under it: Flask's addTodo served about 15% more calls a second than with a
+    connection taken from the pool for each write."""
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
@@ -134,7 +134,7 @@ class Writer:
 
     def connection(self, engine: Engine) -> Connection:
         """The kept connection, opened on first use; call it with the lock held."""
-        if self._connection is None or self._connection.closed:
+        if self._connection is None:
             self._connection = engine.connect()
         return self._connection
 
