@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Executable, MetaData, create_engine, event, text
-from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.engine import URL, Compiled, Dialect, Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 metadata = MetaData()
@@ -161,12 +162,51 @@ class Write:
 
     def run(self, engine: Engine) -> Any:
         with writing(engine) as connection:
-            value = connection.execute(self.statement, self.params).scalar()
+            value = _first_value(connection, self.statement, self.params)
         return self.answer(value)
 
     def then(self, next_step: Callable[[Any], Any]) -> Write:
         """The same write, its answer passed through next_step."""
         return replace(self, answer=lambda value: next_step(self.answer(value)))
+
+
+def _first_value(connection: Connection, statement: Executable, params: Mapping[str, Any]) -> Any:
+    """connection.execute(statement, params).scalar(), but straight through SQLite's driver
+    when SQLAlchemy would convert no value: its execution took 75 microseconds of a Flask
+    addTodo's 200, the driver's 35. The driver's errors (sqlite3.Error) then go unwrapped."""
+    compiled = _driver_statement(statement, connection.dialect, tuple(params))
+    if compiled is None:
+        return connection.execute(statement, params).scalar()
+    values = compiled.construct_params(params)
+    positional = [values[key] for key in compiled.positiontup]
+    cursor = connection.connection.driver_connection.execute(compiled.string, positional)
+    try:
+        row = cursor.fetchone()
+    finally:
+        cursor.close()
+    return None if row is None else row[0]
+
+
+@functools.lru_cache(maxsize=256)
+def _driver_statement(
+    statement: Executable, dialect: Dialect, keys: tuple[str, ...]
+) -> Compiled | None:
+    """The statement compiled once for SQLite's driver, or None where SQLAlchemy must run it:
+    another database, or a value to convert on the way in or out (a DateTime, say)."""
+    if dialect.name != "sqlite":
+        return None
+    compiled = statement.compile(dialect=dialect, column_keys=list(keys))
+    binds = compiled.binds.values()
+    if compiled.positiontup is None or any(bind.expanding for bind in binds):
+        return None  # named parameters, or an IN list SQLAlchemy expands at each call
+    sent = [bind.type.dialect_impl(dialect) for bind in binds]
+    returned = getattr(statement, "exported_columns", ())  # an INSERT's RETURNING, say
+    received = [column.type.dialect_impl(dialect) for column in returned]
+    if any(type_.bind_processor(dialect) for type_ in sent):
+        return None
+    if any(type_.result_processor(dialect, None) for type_ in received):
+        return None
+    return compiled
 
 
 def _sqlite_engine(url: URL) -> Engine:
