@@ -30,9 +30,10 @@ class AnswerCache:
     def __init__(self, engine: Engine) -> None:
         path = engine.url.database
         self._version: Callable[[], int] | None = None
+        self._watcher: sqlite3.Connection | None = None
         if engine.dialect.name == "sqlite" and path and path != ":memory:":
             # A connection of its own: data_version counts the commits of all the others.
-            watcher = sqlite3.connect(path, check_same_thread=False)
+            self._watcher = watcher = sqlite3.connect(path, check_same_thread=False)
             lock = threading.Lock()
 
             def version() -> int:
@@ -42,6 +43,13 @@ class AnswerCache:
             self._version = version
         self._answers: dict[Hashable, tuple[int, bytes]] = {}
         self._kept_bytes = 0
+
+    def close(self) -> None:
+        """Close the watcher's connection; answers are computed afresh from then on."""
+        self._version = None
+        if self._watcher is not None:
+            self._watcher.close()
+            self._watcher = None
 
     def answer(self, key: Hashable, compute: Callable[[], bytes]) -> bytes:
         """The answer kept for `key` if nothing has changed since, else `compute()`'s."""

@@ -147,6 +147,9 @@ class Writer:
         """Close the kept connection (on engine.dispose()); the next write opens another."""
         with self.lock:
             if self._connection is not None:
+                # Closes the driver's connection too: dispose() has already let go of the pool
+                # it came from, where a plain close() would leave it open until collected.
+                self._connection.invalidate()
                 self._connection.close()
                 self._connection = None
 
