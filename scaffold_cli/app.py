@@ -1,11 +1,9 @@
 """`plugin-scaffold VERB`: every verb in one command; each verb lives in its own module."""
 
-import typer
-
 from scaffold_cli import check, dev, new, update
-from scaffold_cli.cli import VersionOption
+from scaffold_cli.cli import VersionOption, typer_app
 
-app = typer.Typer(no_args_is_help=True, add_completion=False)
+app = typer_app(no_args_is_help=True)
 
 
 @app.callback()

@@ -1,10 +1,16 @@
-"""Pieces every command-line verb shares: --version and the one-line error exit."""
+"""Pieces every command-line verb shares: the app's settings, --version and the one-line
+error exit."""
 
 from typing import Annotated, NoReturn
 
 import typer
 
 from scaffold_cli import __version__
+
+
+def typer_app(**settings: object) -> typer.Typer:
+    """A Typer app with plain help: Rich's panels would double `--help`'s start-up time."""
+    return typer.Typer(add_completion=False, rich_markup_mode=None, **settings)
 
 
 def _show_version(value: bool) -> None:

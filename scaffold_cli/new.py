@@ -8,7 +8,7 @@ import typer
 
 from scaffold_cli import bundled
 from scaffold_cli.choices import Auth, Example, Framework
-from scaffold_cli.cli import VersionOption, fail
+from scaffold_cli.cli import VersionOption, fail, typer_app
 from scaffold_cli.errors import ScaffoldError
 from scaffold_cli.names import package_name
 
@@ -140,7 +140,7 @@ def _check_target(target: Path, force: bool) -> None:
         raise ScaffoldError(f"{target} exists and is not empty; pass --force to render into it")
 
 
-app = typer.Typer(add_completion=False)
+app = typer_app()
 app.command()(new)
 
 

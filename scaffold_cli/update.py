@@ -11,9 +11,6 @@ from typing import Annotated, Any
 
 import typer
 import yaml
-from copier import run_update
-from copier.errors import CopierError
-from plumbum import ProcessExecutionError
 
 from scaffold_cli import bundled, secrets_file, template_versions
 from scaffold_cli.cli import VersionOption, fail
@@ -173,6 +170,11 @@ def _require_old_version(src: str, answers: dict[str, Any]) -> None:
 
 
 def _run_update(root: Path, data: dict[str, str], vcs_ref: str | None) -> None:
+    # Copier loads slowly, and every other verb's start-up would wait for it.
+    from copier import run_update
+    from copier.errors import CopierError
+    from plumbum import ProcessExecutionError
+
     try:
         # The template has no tasks, migrations or extensions, so no `unsafe`.
         run_update(

@@ -29,34 +29,34 @@ def to_json(answer: Any) -> bytes:
 class AnswerCache:
     def __init__(self, engine: Engine) -> None:
         path = engine.url.database
-        self._version: Callable[[], int] | None = None
         self._watcher: sqlite3.Connection | None = None
         if engine.dialect.name == "sqlite" and path and path != ":memory:":
             # A connection of its own: data_version counts the commits of all the others.
-            self._watcher = watcher = sqlite3.connect(path, check_same_thread=False)
-            lock = threading.Lock()
-
-            def version() -> int:
-                with lock:
-                    return watcher.execute("PRAGMA data_version").fetchone()[0]
-
-            self._version = version
+            self._watcher = sqlite3.connect(path, check_same_thread=False)
+        self._watcher_lock = threading.Lock()
         self._answers: dict[Hashable, tuple[int, bytes]] = {}
         self._kept_bytes = 0
 
     def close(self) -> None:
         """Close the watcher's connection; answers are computed afresh from then on."""
-        self._version = None
-        if self._watcher is not None:
-            self._watcher.close()
-            self._watcher = None
+        with self._watcher_lock:
+            if self._watcher is not None:
+                self._watcher.close()
+                self._watcher = None
+
+    def _version(self) -> int | None:
+        """How many commits the database has seen, or None when there is nothing to watch."""
+        with self._watcher_lock:
+            if self._watcher is None:
+                return None
+            return self._watcher.execute("PRAGMA data_version").fetchone()[0]
 
     def answer(self, key: Hashable, compute: Callable[[], bytes]) -> bytes:
         """The answer kept for `key` if nothing has changed since, else `compute()`'s."""
-        if self._version is None:
-            return compute()
         # Read before computing: an answer is kept under the version it is at least as new as.
         version = self._version()
+        if version is None:
+            return compute()
         kept = self._answers.get(key)
         if kept is not None and kept[0] == version:
             return kept[1]
