@@ -13,10 +13,8 @@ from urllib.parse import urlsplit
 
 import typer
 
-from scaffold_cli import devproxy
 from scaffold_cli.cli import fail
-from scaffold_cli.devproxy.app import DEFAULT_TIMEOUT
-from scaffold_cli.devproxy.events import log_line
+from scaffold_cli.devproxy import DEFAULT_TIMEOUT
 from scaffold_cli.devproxy.rewrite import MANIFEST_PATH
 
 HOST = "127.0.0.1"
@@ -78,7 +76,12 @@ def dev(
     except OSError as error:
         sock.close()
         fail(f"cannot listen on {HOST}:{port} ({error.strerror}); pass another --port")
-    app = devproxy.create_proxy_app(
+    # Imported only here: Starlette and uvicorn would add a fifth of a second to every verb.
+    from scaffold_cli.devproxy.app import create_proxy_app
+    from scaffold_cli.devproxy.events import log_line
+    from scaffold_cli.devproxy.server import server
+
+    app = create_proxy_app(
         upstream,
         manifest.absolute() if manifest else None,
         spec.absolute() if spec else None,
@@ -93,7 +96,7 @@ def dev(
         typer.echo(f"  spec      {spec} (reloaded when it changes)")
     typer.echo(f"  calls     {here}/_events (live page), {here}/_events.json")
     typer.echo("Press Ctrl+C to stop.")
-    proxy = devproxy.server(app, sock)
+    proxy = server(app, sock)
     try:
         proxy.run(sockets=[sock])
     except KeyboardInterrupt:

@@ -28,7 +28,8 @@ from starlette.routing import Route
 from typer.testing import CliRunner
 
 from scaffold_cli import app as scaffold_app
-from scaffold_cli import devproxy
+from scaffold_cli.devproxy.app import create_proxy_app
+from scaffold_cli.devproxy.server import server as proxy_server
 
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
 BIN = Path(sys.executable).parent
@@ -162,7 +163,7 @@ class Served:
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-        self.server = devproxy.server(app, sock)
+        self.server = proxy_server(app, sock)
         self.thread = threading.Thread(target=self.server.run, args=([sock],), daemon=True)
         self.thread.start()
         deadline = time.monotonic() + 10
@@ -188,7 +189,7 @@ def start_proxy() -> Iterator[Callable[..., str]]:
     started: list[Served] = []
 
     def start(upstream: str, *args, **kwargs) -> str:
-        started.append(Served(devproxy.create_proxy_app(upstream, *args, **kwargs)))
+        started.append(Served(create_proxy_app(upstream, *args, **kwargs)))
         return started[-1].url
 
     yield start

@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from scaffold_cli.devproxy import DEFAULT_TIMEOUT
 from scaffold_cli.devproxy import forward as forwarding
 from scaffold_cli.devproxy.events import EventLog, Exchange
 from scaffold_cli.devproxy.files import (
@@ -46,7 +47,6 @@ OWN_PREFIX = "/_events"
 HOST = re.compile(r"[A-Za-z0-9.-]+(:\d{1,5})?|\[[0-9A-Fa-f:.]+\](:\d{1,5})?")
 # The origins ChatGPT fetches a localhost plugin's files from.
 CHATGPT_ORIGINS = {"https://chat.openai.com", "https://chatgpt.com"}
-DEFAULT_TIMEOUT = 45.0  # ChatGPT gives up on a plugin call after 45 s
 
 
 class Proxy:
