@@ -100,8 +100,8 @@ def writing(engine: Engine, wait: bool = True) -> Iterator[Connection]:
     """engine.begin() for a transaction that writes. On SQLite, this process's writers first
     queue for a lock: a writer that finds SQLite locked sleeps and retries, which at 32
     concurrent calls made the slowest 1% wait ten times longer (540 ms against 50 ms). The
-    transaction then takes SQLite's write lock at once (BEGIN IMMEDIATE), so one that reads
-    before it writes cannot fail because another process wrote in between.
+    transaction then takes SQLite's write lock at once (BEGIN IMMEDIATE), so what it reads
+    still holds when it writes: another process's write waits for its commit.
 
     With wait=False, for an event loop that must never block: Busy, or SQLite's "database is
     locked", at once instead of waiting for another writer. On PostgreSQL it changes nothing;
