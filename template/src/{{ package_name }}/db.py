@@ -172,10 +172,12 @@ class Write:
     def run(self, engine: Engine) -> Any:
         writer: Writer | None = engine.get_execution_options().get(WRITER_OPTION)
         keys = tuple(self.params)
-        if writer is not None and _driver_statement(self.statement, engine.dialect, keys):
+        if writer is not None and (
+            compiled := _driver_statement(self.statement, engine.dialect, keys)
+        ):
             # One statement, which SQLite makes all or nothing by itself: no BEGIN or COMMIT.
             with writer.lock:
-                value = self.execute(writer.connection(engine))
+                value = _run_on_driver(writer.connection(engine), compiled, self.params)
         else:
             with writing(engine) as connection:
                 value = self.execute(connection)
@@ -191,18 +193,23 @@ class Write:
         compiled = _driver_statement(self.statement, connection.dialect, tuple(self.params))
         if compiled is None:
             return connection.execute(self.statement, self.params).scalar()
-        values = compiled.construct_params(self.params)
-        positional = [values[key] for key in compiled.positiontup]
-        cursor = connection.connection.driver_connection.execute(compiled.string, positional)
-        try:
-            row = cursor.fetchone()
-        finally:
-            cursor.close()
-        return None if row is None else row[0]
+        return _run_on_driver(connection, compiled, self.params)
 
     def then(self, next_step: Callable[[Any], Any]) -> Write:
         """The same write, its answer passed through next_step."""
         return replace(self, answer=lambda value: next_step(self.answer(value)))
+
+
+def _run_on_driver(connection: Connection, compiled: Compiled, params: Mapping[str, Any]) -> Any:
+    """The first value of a statement _driver_statement compiled, run by SQLite's driver."""
+    values = compiled.construct_params(params)
+    positional = [values[key] for key in compiled.positiontup]
+    cursor = connection.connection.driver_connection.execute(compiled.string, positional)
+    try:
+        row = cursor.fetchone()
+    finally:
+        cursor.close()
+    return None if row is None else row[0]
 
 
 @functools.lru_cache(maxsize=256)
