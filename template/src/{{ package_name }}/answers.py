@@ -21,9 +21,13 @@ from sqlalchemy import Engine
 MAX_KEPT_BYTES = 8 * 1024 * 1024
 
 
+# Built once: json.dumps with any option sets up a new JSONEncoder on every call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def to_json(answer: Any) -> bytes:
     """An operation's answer as sent: compact UTF-8 JSON, keys in the order they were built."""
-    return json.dumps(answer, ensure_ascii=False, separators=(",", ":")).encode()
+    return _ENCODER.encode(answer).encode()
 
 
 class AnswerCache:

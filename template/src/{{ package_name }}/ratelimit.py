@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import Column, Engine, Integer, String, Table, delete, select, update
@@ -13,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from .db import metadata, writing
 from .errors import ApiError
+from .routes import Headers
 
 PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 LIMIT = re.compile(r"\s*(\d+)\s*/\s*(second|minute|hour|day)s?\s*")
@@ -42,7 +42,7 @@ def parse_rate_limit(value: str) -> RateLimit | None:
     return RateLimit(int(match.group(1)), PERIODS[match.group(2)])
 
 
-def caller_key(user: str | None, headers: Mapping[str, str], client: str | None) -> str:
+def caller_key(user: str | None, headers: Headers, client: str | None) -> str:
     """Who is calling: the credential's user, else ChatGPT's user id, else the address."""
     if user:
         return user

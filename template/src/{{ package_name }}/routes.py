@@ -8,6 +8,12 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 
+class Headers(Protocol):
+    """The request's headers as every framework offers them: a value by its name, in any case."""
+
+    def get(self, name: str) -> str | None: ...
+
+
 class Query(Protocol):
     """The query string as every framework offers it: one value, or all of a repeated name."""
 
@@ -20,7 +26,7 @@ class Query(Protocol):
 class Call:
     """One call to an operation: what arrived, and who the caller turned out to be."""
 
-    headers: Mapping[str, str]
+    headers: Headers
     client: str | None
     query: Query
     path: Mapping[str, str] = field(default_factory=dict)
