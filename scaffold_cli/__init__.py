@@ -1,3 +1,3 @@
 """plugin-scaffold: render ChatGPT plugin projects from a Copier template."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -14,20 +14,12 @@ from pathlib import Path
 import platformdirs
 from filelock import FileLock, Timeout
 
-from scaffold_cli import __version__
+from scaffold_cli import __version__, git
 from scaffold_cli.errors import ScaffoldError
 
 HOME_ENV = "PLUGIN_SCAFFOLD_HOME"
 _PACKAGE_DIR = Path(__file__).resolve().parent
 _LOCK_TIMEOUT = 120  # seconds; a sync takes well under one
-# Identity and signing come from here, never from the user's git config.
-_GIT_CONFIG = (
-    "user.name=plugin-scaffold",
-    "user.email=plugin-scaffold@localhost",
-    "commit.gpgsign=false",
-    "tag.gpgsign=false",
-    "core.autocrlf=false",
-)
 _NOT_TEMPLATE = shutil.ignore_patterns("__pycache__", "*.py[co]")
 # In the mirror's .git: what the last sync copied and tagged, so an unchanged source skips it.
 _SYNCED = "plugin-scaffold-synced"
@@ -75,7 +67,7 @@ def ensure_template_repo() -> tuple[Path, str]:
         with FileLock(home / "template.lock", timeout=_LOCK_TIMEOUT):
             if not (repo / ".git").is_dir():
                 repo.mkdir(exist_ok=True)
-                _git(repo, "init", "--quiet")
+                git.output(repo, "init", "--quiet", own=True)
             # A git stopped mid-command (Ctrl-C) leaves this; holding the lock, none runs now.
             (repo / ".git" / "index.lock").unlink(missing_ok=True)
             digest, synced = _source_digest(source), repo / ".git" / _SYNCED
@@ -91,9 +83,8 @@ def ensure_template_repo() -> tuple[Path, str]:
             "retry, or delete the lock file if no other one is running"
         ) from error
     except subprocess.CalledProcessError as error:
-        detail = " ".join((error.stderr or "").split()) or f"exit status {error.returncode}"
         raise BundledTemplateError(
-            f"git failed in {repo} ({detail}); delete that folder to rebuild it"
+            f"git failed in {repo} ({git.failure(error)}); delete that folder to rebuild it"
         ) from error
     except OSError as error:
         raise BundledTemplateError(f"cannot prepare {repo}: {error}") from error
@@ -148,8 +139,8 @@ def _sync_work_tree(source: Path, repo: Path) -> None:
 def _tag_tree(repo: Path) -> str:
     """Commit the work tree if it changed and return a tag whose tree is exactly it."""
     # --force: the template's own .gitignore must not hide template files.
-    _git(repo, "add", "--all", "--force", ".")
-    tree = _git(repo, "write-tree")
+    git.output(repo, "add", "--all", "--force", ".", own=True)
+    tree = git.output(repo, "write-tree", own=True)
     if _tree_of(repo, "HEAD") != tree:
         _commit(repo)
     for tag in (f"v{__version__}", f"v{__version__}+g{tree[:10]}"):
@@ -158,9 +149,9 @@ def _tag_tree(repo: Path) -> str:
             return tag
         if tagged_tree is None:
             # One tag per commit, so `git describe` (Copier's _commit) names this one.
-            if _git(repo, "tag", "--points-at", "HEAD"):
+            if git.output(repo, "tag", "--points-at", "HEAD", own=True):
                 _commit(repo, "--allow-empty")
-            _git(repo, "tag", tag)
+            git.output(repo, "tag", tag, own=True)
             return tag
     raise BundledTemplateError(
         f"tags v{__version__}* in {repo} do not match the bundled template; delete that folder"
@@ -168,20 +159,10 @@ def _tag_tree(repo: Path) -> str:
 
 
 def _commit(repo: Path, *options: str) -> None:
-    _git(repo, "commit", "--quiet", "--no-verify", *options, "-m", f"plugin-scaffold {__version__}")
+    message = f"plugin-scaffold {__version__}"
+    git.output(repo, "commit", "--quiet", "--no-verify", *options, "-m", message, own=True)
 
 
 def _tree_of(repo: Path, rev: str) -> str | None:
-    result = _run_git(repo, "rev-parse", "--quiet", "--verify", f"{rev}^{{tree}}", check=False)
+    result = git.run(repo, "rev-parse", "--quiet", "--verify", f"{rev}^{{tree}}", own=True)
     return result.stdout.strip() if result.returncode == 0 else None
-
-
-def _git(repo: Path, *args: str) -> str:
-    return _run_git(repo, *args, check=True).stdout.strip()
-
-
-def _run_git(repo: Path, *args: str, check: bool) -> subprocess.CompletedProcess[str]:
-    config = [part for setting in _GIT_CONFIG for part in ("-c", setting)]
-    return subprocess.run(
-        ["git", *config, *args], cwd=repo, check=check, capture_output=True, text=True
-    )

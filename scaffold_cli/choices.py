@@ -1,26 +1,20 @@
-"""The choices of copier.yml's auth, framework and example questions, for --help.
-
-tests/test_bundled.py checks they match the bundled copier.yml.
-"""
+"""The choices of copier.yml's auth, framework and example questions, as the flags' Enums."""
 
 from enum import Enum
 
-
-class Auth(str, Enum):
-    none = "none"
-    service_http = "service_http"
-    user_http = "user_http"
-    oauth = "oauth"
+from scaffold_cli import questions
+from scaffold_cli.bundled import BundledTemplateError
 
 
-class Framework(str, Enum):
-    quart = "quart"
-    fastapi = "fastapi"
-    flask = "flask"
+def _choices_of(question: str) -> type[Enum]:
+    try:
+        values = questions.choices(question)
+    except BundledTemplateError:
+        # A broken install: check and dev still work, and plugin-new names the fix when run.
+        values = []
+    return Enum(question.capitalize(), [(value, value) for value in values], type=str)
 
 
-class Example(str, Enum):
-    todo = "todo"
-    sport_stats = "sport_stats"
-    retrieval = "retrieval"
-    blank = "blank"
+Auth = _choices_of("auth")
+Framework = _choices_of("framework")
+Example = _choices_of("example")

@@ -1,11 +1,14 @@
-"""Pieces every command-line verb shares: the app's settings, --version and the one-line
-error exit."""
+"""Pieces the command-line verbs share: the app's settings, --version, --data, and the exits
+for an error and for Ctrl+C."""
 
 from typing import Annotated, NoReturn
 
 import typer
 
 from scaffold_cli import __version__
+from scaffold_cli.errors import ScaffoldError
+
+INTERRUPTED = 130  # the shell's status for a process stopped by SIGINT
 
 
 def typer_app(**settings: object) -> typer.Typer:
@@ -31,3 +34,20 @@ def fail(message: str) -> NoReturn:
     """Print `message` as one line on stderr and exit with status 2 (a usage error)."""
     typer.echo(f"error: {' '.join(message.split())}", err=True)
     raise typer.Exit(2)
+
+
+def interrupted() -> NoReturn:
+    """Say so on stderr and exit as a process stopped by Ctrl+C does."""
+    typer.echo("interrupted", err=True)
+    raise typer.Exit(INTERRUPTED)
+
+
+def parse_data(items: list[str]) -> dict[str, str]:
+    """Turn repeated `--data KEY=VALUE` into answers; a later KEY wins."""
+    answers = {}
+    for item in items:
+        key, equals, value = item.partition("=")
+        if not equals or not key.strip():
+            raise ScaffoldError(f"--data expects KEY=VALUE (got {item!r})")
+        answers[key.strip()] = value
+    return answers

@@ -13,12 +13,11 @@ from urllib.parse import urlsplit
 
 import typer
 
-from scaffold_cli.cli import fail
+from scaffold_cli.cli import INTERRUPTED, fail
 from scaffold_cli.devproxy import DEFAULT_TIMEOUT
 from scaffold_cli.devproxy.rewrite import MANIFEST_PATH
 
 HOST = "127.0.0.1"
-INTERRUPTED = 130  # the shell's status for a process stopped by SIGINT
 
 
 def dev(

@@ -1,14 +1,8 @@
-"""Project-name rules; copier.yml's project_name validator states the same ones."""
+"""Project names: copier.yml's project_name validator decides, and its package_name names the
+package, so plugin-new refuses a bad NAME before it writes anything."""
 
-import keyword
-import re
-
+from scaffold_cli import questions
 from scaffold_cli.errors import ScaffoldError
-
-MAX_LENGTH = 50
-_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
-# Compared with the lowercase package form, so `Class` and `None` are refused too.
-_KEYWORDS = frozenset(word.lower() for word in keyword.kwlist)
 
 
 class InvalidNameError(ScaffoldError, ValueError):
@@ -17,16 +11,6 @@ class InvalidNameError(ScaffoldError, ValueError):
 
 def package_name(name: str) -> str:
     """Return the Python package for project `name`, or raise InvalidNameError."""
-    if not _PATTERN.fullmatch(name):
-        raise InvalidNameError(
-            "project name must start with a letter and contain only letters, digits, "
-            f"'-' and '_' (got {name!r})"
-        )
-    if len(name) > MAX_LENGTH:
-        raise InvalidNameError(
-            f"project name must be at most {MAX_LENGTH} characters (got {len(name)})"
-        )
-    package = name.lower().replace("-", "_")
-    if package in _KEYWORDS:
-        raise InvalidNameError(f"project name must not be a Python keyword (got {name!r})")
-    return package
+    if message := questions.validation_error("project_name", {"project_name": name}):
+        raise InvalidNameError(f"{message} (got {name!r})")
+    return questions.computed("package_name", {"project_name": name})

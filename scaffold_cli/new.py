@@ -8,11 +8,9 @@ import typer
 
 from scaffold_cli import bundled
 from scaffold_cli.choices import Auth, Example, Framework
-from scaffold_cli.cli import VersionOption, fail, typer_app
+from scaffold_cli.cli import VersionOption, fail, interrupted, parse_data, typer_app
 from scaffold_cli.errors import ScaffoldError
 from scaffold_cli.names import package_name
-
-INTERRUPTED = 130  # the shell's status for a process stopped by SIGINT
 
 
 def new(
@@ -97,24 +95,12 @@ def new(
     except ScaffoldError as error:
         fail(str(error))
     except KeyboardInterrupt:
-        typer.echo("interrupted", err=True)
-        raise typer.Exit(INTERRUPTED) from None
+        interrupted()
     if not interactive:  # on a terminal, Copier has printed the template's own message
         typer.echo(
             f"Created {target}\n\nNext steps:\n  cd {target}\n"
             f"  pip install -e '.[test]'\n  python -m {package}"
         )
-
-
-def parse_data(items: list[str]) -> dict[str, str]:
-    """Turn repeated `--data KEY=VALUE` into answers; a later KEY wins."""
-    answers = {}
-    for item in items:
-        key, equals, value = item.partition("=")
-        if not equals or not key.strip():
-            raise ScaffoldError(f"--data expects KEY=VALUE (got {item!r})")
-        answers[key.strip()] = value
-    return answers
 
 
 def _merge(flags: dict[str, tuple[str, str]], answers: dict[str, str]) -> dict[str, str]:

@@ -45,7 +45,7 @@ def render(
         ) from error
     staging = staging_root / target.name  # same name, so Copier's _folder_name is right
     try:
-        with _show_path_as(staging, target):
+        with copier_errors(), _show_path_as(staging, target):
             worker = run_copy(
                 src,
                 staging,
@@ -58,20 +58,27 @@ def render(
             _overlay(staging, target, keep=worker.match_skip)
         else:
             staging.rename(target)
-    except BaseException as error:
+    except BaseException:  # Ctrl+C too: nothing is left behind
         if created is not None:
             shutil.rmtree(created, ignore_errors=True)
-        if isinstance(error, KeyboardInterrupt):  # also Copier's CopierAnswersInterrupt
-            raise
-        if isinstance(error, ProcessExecutionError):
-            raise RenderError(
-                f"git failed: {_one_line(error.stderr)}; check the template source"
-            ) from error
-        if isinstance(error, (CopierError, ValueError)):  # Copier's validators raise ValueError
-            raise RenderError(_one_line(str(error))) from error
         raise
     finally:
         shutil.rmtree(staging_root, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def copier_errors() -> Iterator[None]:
+    """Turn what Copier and its git calls raise for a bad template or answer into RenderError."""
+    try:
+        yield
+    except KeyboardInterrupt:  # also Copier's CopierAnswersInterrupt, a CopierError too
+        raise
+    except ProcessExecutionError as error:
+        raise RenderError(
+            f"git failed: {_one_line(error.stderr)}; check the template source"
+        ) from error
+    except (CopierError, ValueError) as error:  # Copier's validators raise ValueError
+        raise RenderError(_one_line(str(error))) from error
 
 
 def _make_dirs(path: Path) -> Path | None:

@@ -1,63 +1,78 @@
-"""Add the variables a new auth mode needs to a project's existing .env.
+"""Add what an update newly needs to a project's existing .env, made as the template makes it.
 
 The template lists .env in _skip_if_exists so an update never replaces its secrets; the price
-is that switching auth mode leaves .env without the new mode's variables, and the server
-refuses to start. These are the keys template/.env.jinja writes for each mode.
+is that an update needing a new variable (another auth mode, the retrieval example's admin
+token, a newer template's setting) leaves .env without it, and the server refuses to start.
+So Copier renders the template's .env for the project as it was and as it is now, and what
+only the new one assigns is appended: fresh secrets, empty values to paste, their comments.
 """
 
-import secrets
-from collections.abc import Callable
-from functools import partial
+import tempfile
 from pathlib import Path
+from typing import Any
 
-# Generated like template/.env.jinja does: a 64-hex secret, or a 24-hex client id.
-_SECRET = partial(secrets.token_hex, 32)
-_CLIENT_ID = partial(secrets.token_hex, 12)
-_PASTED = None  # ChatGPT shows this value on registration; the user pastes it in
-VERIFICATION_COMMENT = "# Paste the verification token ChatGPT shows when you register the plugin."
+ENV_FILE = ".env"
 
-VARIABLES: dict[str, dict[str, Callable[[], str] | None]] = {
-    "none": {},
-    "user_http": {},
-    "service_http": {"PLUGIN_SERVICE_TOKEN": _SECRET, "OPENAI_VERIFICATION_TOKEN": _PASTED},
-    "oauth": {
-        "OAUTH_CLIENT_ID": _CLIENT_ID,
-        "OAUTH_CLIENT_SECRET": _SECRET,
-        "OPENAI_VERIFICATION_TOKEN": _PASTED,
-    },
-}
+
+def template_env(src: str, ref: str | None, answers: dict[str, Any]) -> str:
+    """The .env Copier renders from template `src` at `ref` for `answers` ('' when none)."""
+    # Imported here: Copier loads slowly, and only an update that changed something needs it.
+    from copier import run_copy
+
+    from scaffold_cli.render import copier_errors
+
+    data = {key: value for key, value in answers.items() if not key.startswith("_")}
+    with tempfile.TemporaryDirectory(prefix="plugin-scaffold-env-") as folder:
+        with copier_errors():
+            # Everything but .env is excluded, so only it is rendered.
+            run_copy(
+                src,
+                folder,
+                data=data,
+                vcs_ref=ref,
+                exclude=["*", f"!/{ENV_FILE}"],
+                defaults=True,
+                quiet=True,
+            )
+        env = Path(folder) / ENV_FILE
+        return env.read_text() if env.is_file() else ""
 
 
 def defined_keys(text: str) -> set[str]:
     """The variables a .env text assigns (`KEY=...` or `export KEY=...`), set or empty."""
-    keys = set()
-    for line in text.splitlines():
-        line = line.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key = line.split("=", 1)[0].strip()
-        keys.add(key.removeprefix("export ").strip())
-    return keys
+    return set(_assignments(text))
 
 
-def add_missing(env_file: Path, auth: str) -> list[str]:
-    """Append the variables `auth` needs that `env_file` lacks; return their names.
+def add_missing(env_file: Path, before: str, after: str, note: str) -> dict[str, str]:
+    """Append the variables template .env `after` assigns and `before` does not, unless
+    `env_file` has them already; return them with their values.
 
-    Secrets get fresh random values; OPENAI_VERIFICATION_TOKEN is left empty for the user.
-    A missing file is created. Existing lines are never changed.
+    Each comes with the comment lines above it in `after`, the block under `# note`. A missing
+    file is created; existing lines are never changed.
     """
-    wanted = VARIABLES.get(auth, {})
     text = env_file.read_text() if env_file.exists() else ""
-    missing = [key for key in wanted if key not in defined_keys(text)]
-    if not missing:
-        return []
-    lines = [f"# Added by plugin-scaffold update for auth={auth}."]
-    for key in missing:
-        make = wanted[key]
-        if make is None:
-            lines += [VERIFICATION_COMMENT, f"{key}="]
-        else:
-            lines.append(f"{key}={make()}")
+    present = defined_keys(before) | defined_keys(text)
+    added = {key: lines for key, lines in _assignments(after).items() if key not in present}
+    if not added:
+        return {}
     separator = "" if not text or text.endswith("\n") else "\n"
-    env_file.write_text(text + separator + "\n".join(lines) + "\n")
-    return missing
+    block = [f"# {note}", *(line for lines in added.values() for line in lines)]
+    env_file.write_text(text + separator + "\n".join(block) + "\n")
+    return {key: lines[-1].partition("=")[2].strip() for key, lines in added.items()}
+
+
+def _assignments(text: str) -> dict[str, list[str]]:
+    """Each variable `text` assigns: the comment lines right above it, then its line."""
+    found: dict[str, list[str]] = {}
+    comments: list[str] = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            comments.append(line)
+        elif "=" in stripped:
+            key = stripped.split("=", 1)[0].strip().removeprefix("export ").strip()
+            found[key] = [*comments, line]
+            comments = []
+        else:
+            comments = []
+    return found

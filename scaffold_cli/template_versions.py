@@ -5,10 +5,10 @@ PEP 440 versions with an optional leading `v`, pre-releases are ignored, the hig
 """
 
 import re
-import subprocess
 
 from packaging.version import InvalidVersion, Version
 
+from scaffold_cli import git
 from scaffold_cli.errors import ScaffoldError
 
 # `git describe` output for a commit after a tag: v1.0.0-3-gabc1234
@@ -41,15 +41,9 @@ def newest_tag(src: str) -> tuple[str, Version] | None:
     for prefix, url in _SHORTCUTS.items():
         if src.startswith(prefix):
             src = url + src.removeprefix(prefix)
-    result = subprocess.run(
-        ["git", "ls-remote", "--tags", "--refs", src],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = git.run(None, "ls-remote", "--tags", "--refs", src)
     if result.returncode != 0:
-        detail = " ".join(result.stderr.split()) or f"exit status {result.returncode}"
-        raise TemplateVersionError(f"cannot list the tags of {src} ({detail})")
+        raise TemplateVersionError(f"cannot list the tags of {src} ({git.failure(result)})")
     tags = []
     for line in result.stdout.splitlines():
         tag = line.partition("refs/tags/")[2]

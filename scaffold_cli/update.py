@@ -1,23 +1,22 @@
 """`plugin-scaffold update`: bring a rendered project to a newer template, keeping its edits.
 
 A thin wrapper over Copier's update: it refuses early with one line where Copier would fail
-later, keeps the bundled template's repository in step with this install, fills .env when
-the auth mode changes, and lists what the update changed.
+later, keeps the bundled template's repository in step with this install (and uses it for a
+project rendered on another machine), adds to .env what the new answers or version need, and
+lists what the update changed.
 """
 
-import subprocess
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 import yaml
 
-from scaffold_cli import bundled, secrets_file, template_versions
-from scaffold_cli.cli import VersionOption, fail
+from scaffold_cli import git, secrets_file, template_source, template_versions
+from scaffold_cli.cli import VersionOption, fail, interrupted, parse_data
 from scaffold_cli.errors import ScaffoldError
-from scaffold_cli.new import INTERRUPTED, parse_data
+from scaffold_cli.template_source import ANSWERS_FILE
 
-ANSWERS_FILE = ".copier-answers.yml"
 UPDATE_AVAILABLE = 2  # like `copier check-update --quiet`
 
 
@@ -58,10 +57,15 @@ def update(
     root = (project or Path.cwd()).absolute()
     try:
         answers = read_answers(root)
-        src = answers.get("_src_path")
-        if not src:
+        recorded = answers.get("_src_path")
+        if not recorded:
             raise ScaffoldError(f"{root / ANSWERS_FILE} records no _src_path to update from")
-        installed_tag = _sync_bundled(src)
+        src, installed_tag = template_source.locate(str(recorded))
+        if template_source.is_missing(src):
+            raise ScaffoldError(
+                f"the template {src} that {ANSWERS_FILE} records is not on this machine; "
+                "set its _src_path to a copy of the template (a path or git URL) and commit"
+            )
         target_ref = vcs_ref or installed_tag
         if check:
             if data:
@@ -72,14 +76,26 @@ def update(
         _require_clean_git(root)
         if installed_tag is not None:
             _require_old_version(src, answers)
-        _run_update(root, changes, target_ref)
+        with template_source.recorded_as(root, src):
+            _run_update(root, changes, target_ref)
         updated = read_answers(root)
     except ScaffoldError as error:
         fail(str(error))
     except KeyboardInterrupt:
-        typer.echo("interrupted", err=True)
-        raise typer.Exit(INTERRUPTED) from None
+        interrupted()
     _report(root, answers, updated)
+    try:
+        added = _add_env_variables(root, answers, updated)
+    except ScaffoldError as error:
+        fail(f"updated, but cannot add the variables it needs to {secrets_file.ENV_FILE}: {error}")
+    except KeyboardInterrupt:
+        interrupted()
+    if added:
+        message = f"added {', '.join(added)} to {secrets_file.ENV_FILE}"
+        if empty := [key for key, value in added.items() if not value]:
+            message += f" (fill in {', '.join(empty)}: the comment above it says with what)"
+        typer.echo(message)
+    typer.echo("Review with git diff, run the tests, then commit.")
 
 
 def read_answers(root: Path) -> dict[str, Any]:
@@ -97,19 +113,6 @@ def read_answers(root: Path) -> dict[str, Any]:
     if not isinstance(answers, dict):
         raise ScaffoldError(f"{path} is not a mapping of answers")
     return answers
-
-
-def _sync_bundled(src: str) -> str | None:
-    """When `src` is the bundled template's repository, tag this install's template there.
-
-    That is how `pip install -U plugin-scaffold` reaches a project: the new version's files
-    become a new tag, and the update goes to exactly that tag (the one `plugin-new` renders).
-    """
-    repo = bundled.scaffold_home() / "template"
-    if Path(src).expanduser().absolute() != repo.absolute():
-        return None
-    _, tag = bundled.ensure_template_repo()
-    return tag
 
 
 def _check(answers: dict[str, Any], src: str, target_ref: str | None) -> None:
@@ -140,13 +143,13 @@ def _check(answers: dict[str, Any], src: str, target_ref: str | None) -> None:
 
 
 def _require_clean_git(root: Path) -> None:
-    inside = _git(root, "rev-parse", "--is-inside-work-tree")
+    inside = git.run(root, "rev-parse", "--is-inside-work-tree")
     if inside.returncode != 0 or inside.stdout.strip() != "true":
         raise ScaffoldError(
             f"{root} is not a git repository; copier update needs the project's git history "
             "(git init && git add -A && git commit)"
         )
-    status = _git(root, "status", "--porcelain")
+    status = git.run(root, "status", "--porcelain")
     if status.returncode != 0:
         raise ScaffoldError(f"git status failed in {root}: {status.stderr}")
     if status.stdout.strip():
@@ -158,25 +161,26 @@ def _require_clean_git(root: Path) -> None:
 
 
 def _require_old_version(src: str, answers: dict[str, Any]) -> None:
-    """The bundled repository only holds versions installed on this machine."""
+    """The bundled repository only holds versions that have run on this machine."""
     commit = str(answers.get("_commit") or "")
-    found = _git(Path(src), "rev-parse", "--quiet", "--verify", f"{commit}^{{commit}}")
+    found = git.run(Path(src), "rev-parse", "--quiet", "--verify", f"{commit}^{{commit}}")
     if commit and found.returncode != 0:
         raise ScaffoldError(
             f"this project was rendered from template {commit}, which {src} lacks "
-            "(rendered on another machine?); install that plugin-scaffold version once "
-            "and run any plugin-new, then update again"
+            "(rendered on another machine?); install that plugin-scaffold version and run its "
+            "plugin-new once (into any scratch folder), or point _src_path at a hosted copy "
+            "of the template (see the README), then update again"
         )
 
 
 def _run_update(root: Path, data: dict[str, str], vcs_ref: str | None) -> None:
     # Copier loads slowly, and every other verb's start-up would wait for it.
     from copier import run_update
-    from copier.errors import CopierError
-    from plumbum import ProcessExecutionError
 
-    try:
-        # The template has no tasks, migrations or extensions, so no `unsafe`.
+    from scaffold_cli.render import copier_errors
+
+    # The template has no tasks, migrations or extensions, so no `unsafe`.
+    with copier_errors():
         run_update(
             dst_path=root,
             data=data,
@@ -186,10 +190,24 @@ def _run_update(root: Path, data: dict[str, str], vcs_ref: str | None) -> None:
             conflict="inline",
             quiet=True,
         )
-    except ProcessExecutionError as error:
-        raise ScaffoldError(f"git failed: {error.stderr}; check the template source") from error
-    except (CopierError, ValueError) as error:  # Copier's validators raise ValueError
+
+
+def _add_env_variables(root: Path, before: dict[str, Any], after: dict[str, Any]) -> dict[str, str]:
+    """Add to .env what the template's .env has for the updated project and had not before."""
+    if _besides_src_path(before) == _besides_src_path(after):
+        return {}  # the same answers and version make the same .env
+    src = str(after["_src_path"])
+    old = secrets_file.template_env(src, before.get("_commit"), before)
+    new = secrets_file.template_env(src, after.get("_commit"), after)
+    note = f"Added by plugin-scaffold update to template {after.get('_commit')}."
+    try:
+        return secrets_file.add_missing(root / secrets_file.ENV_FILE, old, new, note)
+    except OSError as error:
         raise ScaffoldError(str(error)) from error
+
+
+def _besides_src_path(answers: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in answers.items() if key != "_src_path"}
 
 
 def _report(root: Path, before: dict[str, Any], after: dict[str, Any]) -> None:
@@ -198,7 +216,7 @@ def _report(root: Path, before: dict[str, Any], after: dict[str, Any]) -> None:
         typer.echo(f"Template version: {new} (unchanged)")
     else:
         typer.echo(f"Template version: {old} → {new}")
-    status = _git(root, "status", "--porcelain", "--untracked-files=all", "--", ".")
+    status = git.run(root, "status", "--porcelain", "--untracked-files=all", "--", ".")
     lines = status.stdout.splitlines()
     if lines:
         typer.echo("Changed files (git status --short):")
@@ -211,18 +229,3 @@ def _report(root: Path, before: dict[str, Any], after: dict[str, Any]) -> None:
             f"Conflicts in {len(conflicted)} file(s): {', '.join(conflicted)}. "
             "Edit the <<<<<<< / >>>>>>> blocks, then git add them."
         )
-    if before.get("auth") != after.get("auth"):
-        try:
-            added = secrets_file.add_missing(root / ".env", str(after.get("auth")))
-        except OSError as error:
-            fail(f"updated, but cannot add the new auth mode's variables to .env: {error}")
-        if added:
-            message = f"auth is now {after.get('auth')}: added {', '.join(added)} to .env"
-            if "OPENAI_VERIFICATION_TOKEN" in added:
-                message += " (paste the token ChatGPT shows on registration into the empty one)"
-            typer.echo(message)
-    typer.echo("Review with git diff, run the tests, then commit.")
-
-
-def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)

@@ -1,5 +1,7 @@
-"""Fixtures shared by the tests: an isolated home, and a tiny stand-in template."""
+"""Fixtures shared by the tests: an isolated home, a tiny stand-in template, and projects of
+the real template rendered through pytest-copie."""
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -67,3 +69,31 @@ def tiny_bundled(tiny_source: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Make the tiny template the bundled one, so CLI tests don't depend on the real one."""
     monkeypatch.setattr(bundled, "bundled_source", lambda: tiny_source)
     return tiny_source
+
+
+@pytest.fixture(scope="session")
+def bundled_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """This checkout's template as plugin-new renders it: the bundled repository and its tag.
+
+    It has a home of its own, synced once per test process, so renders share it.
+    """
+    home = tmp_path_factory.mktemp("bundled-home")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(bundled.HOME_ENV, str(home))
+        return bundled.ensure_template_repo()
+
+
+@pytest.fixture
+def render_project(copie, bundled_template: tuple[Path, str]) -> Callable[..., Path]:
+    """Render the bundled template with these answers through pytest-copie's `copie`.
+
+    The rest take their defaults, as with `plugin-new --defaults`; returns the project folder.
+    """
+    repo, tag = bundled_template
+
+    def render(**answers: object) -> Path:
+        result = copie.copy(extra_answers=answers, template_dir=repo, vcs_ref=tag)
+        assert result.exit_code == 0, result.exception
+        return result.project_dir
+
+    return render

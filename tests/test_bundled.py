@@ -50,14 +50,6 @@ def test_the_bundled_template_is_this_checkouts():
 @pytest.mark.parametrize(
     "question, choices", [("auth", Auth), ("framework", Framework), ("example", Example)]
 )
-def test_cli_choices_match_copier_yml(question, choices):
-    config = yaml.safe_load((ROOT / "copier.yml").read_text())
-    assert sorted(config[question]["choices"].values()) == sorted(c.value for c in choices)
-
-
-@pytest.mark.parametrize(
-    "question, choices", [("auth", Auth), ("framework", Framework), ("example", Example)]
-)
 def test_the_ci_matrix_covers_every_choice(question, choices):
     workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "ci.yml").read_text())
     matrix = workflow["jobs"]["template"]["strategy"]["matrix"]

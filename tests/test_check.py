@@ -778,15 +778,9 @@ def serving(project: Path, package: str, workdir: Path) -> Iterator[str]:
 @pytest.mark.parametrize(
     ("auth", "framework"), COMBINATIONS, ids=[f"todo-{a}-{f}" for a, f in COMBINATIONS]
 )
-def test_rendered_plugin_passes(tmp_path: Path, auth: str, framework: str) -> None:
+def test_rendered_plugin_passes(render_project, tmp_path: Path, auth: str, framework: str) -> None:
     package = f"todo_{auth}"
-    rendered = runner.invoke(
-        app,
-        ["new", package, "--auth", auth, "--framework", framework, "--defaults"]
-        + ["--output-dir", str(tmp_path)],
-    )
-    assert rendered.exit_code == 0, rendered.output
-    project = tmp_path / package
+    project = render_project(project_name=package, auth=auth, framework=framework)
 
     code, report = check(str(project))
     assert (code, report["errors"]) == (0, 0), report["findings"]

@@ -39,7 +39,7 @@ def test_help_lists_every_flag_and_choice():
     assert result.exit_code == 0
     for text in (
         "none|service_http|user_http|oauth",
-        "quart|fastapi|flask",
+        "fastapi|quart|flask",
         "todo|sport_stats|retrieval|blank",
         *("--output-dir", "--data", "--defaults", "--template", "--vcs-ref", "--force"),
         "--version",

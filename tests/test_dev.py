@@ -561,16 +561,8 @@ def processes() -> Iterator[list[subprocess.Popen]]:
 
 
 @pytest.mark.e2e
-def test_the_command_proxies_a_rendered_plugin(tmp_path, processes):
-    rendered = subprocess.run(
-        [BIN / "plugin-new", "demo", "--auth", "service_http", "--defaults"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert rendered.returncode == 0, rendered.stderr
-    project = tmp_path / "demo"
+def test_the_command_proxies_a_rendered_plugin(render_project, tmp_path, processes):
+    project = render_project(project_name="demo", auth="service_http")
     plugin_port, proxy_port = free_port(), free_port()
     plugin_log = tmp_path / "plugin.log"
     env = {

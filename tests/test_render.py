@@ -1,8 +1,10 @@
-"""Every supported combination, rendered by `plugin-new` and checked as its user would.
+"""Every supported combination, rendered from the bundled template (through pytest-copie, as
+`plugin-new --defaults` renders it) and checked as its user would.
 
 Each rendered project must lint clean as rendered and pass its own test suite, which starts
 its real server on loopback. The projects share this virtualenv (its `test` extra holds what
-every framework needs) and are imported from their `src/` through PYTHONPATH.
+every framework needs) and are imported from their `src/` through PYTHONPATH. The refusals
+of bad answers are `plugin-new`'s own, so those run the installed command.
 """
 
 import json
@@ -22,8 +24,8 @@ except ModuleNotFoundError:  # Python 3.10
 
 from helpers import console_script, run_project_tests
 
+from scaffold_cli import questions
 from scaffold_cli.choices import Auth, Example, Framework
-from scaffold_cli.names import MAX_LENGTH
 
 SUPPORTED_COMBINATIONS = [
     pytest.param(
@@ -36,6 +38,12 @@ SUPPORTED_COMBINATIONS = [
     for auth in Auth
     for framework in Framework
 ]
+# The longest name copier.yml's project_name validator accepts.
+LONGEST_NAME = "n" * max(
+    length
+    for length in range(1, 256)
+    if questions.validation_error("project_name", {"project_name": "n" * length}) is None
+)
 # `${{ ... }}` is GitHub Actions syntax in the rendered workflow, not Jinja.
 UNRENDERED = re.compile(r"(?<!\$)\{\{|\{%")
 FRAMEWORK_PACKAGES = {"fastapi": "granian", "quart": "uvicorn", "flask": "granian"}
@@ -62,12 +70,6 @@ def scaffold_env(scaffold_home: Path) -> dict[str, str]:
     return {**os.environ, "PLUGIN_SCAFFOLD_HOME": str(scaffold_home)}
 
 
-def render(env: dict[str, str], where: Path, name: str, *args: str) -> Path:
-    result = plugin_new(name, *args, "--defaults", env=env, cwd=where)
-    assert result.returncode == 0, result.stderr
-    return where / name
-
-
 def lint(project: Path) -> None:
     for command in (["check"], ["format", "--check"]):
         result = subprocess.run(
@@ -87,11 +89,10 @@ def text_files(project: Path) -> list[Path]:
 @pytest.mark.e2e
 @pytest.mark.parametrize("example, auth, framework", SUPPORTED_COMBINATIONS)
 def test_combination_renders_and_passes_its_own_tests(
-    tmp_path: Path, scaffold_env: dict[str, str], example: str, auth: str, framework: str
+    render_project, example: str, auth: str, framework: str
 ) -> None:
     name = f"{example}-{auth}-{framework}".replace("_", "-")
-    flags = ["--example", example, "--auth", auth, "--framework", framework]
-    project = render(scaffold_env, tmp_path, name, *flags)
+    project = render_project(project_name=name, example=example, auth=auth, framework=framework)
     package = project / "src" / name.replace("-", "_")
 
     for path in [
@@ -101,7 +102,7 @@ def test_combination_renders_and_passes_its_own_tests(
         ".env",
         ".env.example",
         ".github/workflows/ci.yml",
-        f"{package.relative_to(project)}/app.py",
+        f"{package.relative_to(project)}/runtime/app.py",
         f"{package.relative_to(project)}/well_known/ai-plugin.json",
         f"{package.relative_to(project)}/well_known/openapi.yaml",
         f"{package.relative_to(project)}/well_known/logo.png",
@@ -117,7 +118,7 @@ def test_combination_renders_and_passes_its_own_tests(
         assert not UNRENDERED.search(text), f"unrendered Jinja in {file}"
 
     # Only the chosen framework's, auth mode's and example's code is there.
-    app = (package / "app.py").read_text()
+    app = (package / "runtime" / "app.py").read_text()
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())
     dependencies = " ".join(pyproject["project"]["dependencies"])
     for other in set(FRAMEWORK_PACKAGES) - {framework}:
@@ -125,10 +126,14 @@ def test_combination_renders_and_passes_its_own_tests(
     assert FRAMEWORK_PACKAGES[framework] in dependencies
     for other, module in EXAMPLE_MODULES.items():
         assert (package / module).exists() == (other == example), module
-    # The retrieval example's admin routes take a bearer token whatever the auth mode.
-    assert (package / "auth.py").exists() == (auth != "none" or example == "retrieval")
-    assert (package / "users.py").exists() == (auth in ("user_http", "oauth"))
-    assert (package / "oauth.py").exists() == (auth == "oauth")
+    runtime = package / "runtime"
+    assert (runtime / "auth.py").exists() == (auth != "none")
+    assert (runtime / "users.py").exists() == (auth in ("user_http", "oauth"))
+    assert (runtime / "oauth.py").exists() == (auth == "oauth")
+    # The template's own files say so in their first line; the user's side stays small.
+    for module in runtime.glob("*.py"):
+        assert "plugin-scaffold update" in module.read_text().splitlines()[0], module
+    assert not (package / "app.py").exists() and not (package / "service.py").exists()
     assert (project / "tests" / "test_auth.py").exists() == (auth != "none")
 
     lint(project)
@@ -139,16 +144,15 @@ def test_combination_renders_and_passes_its_own_tests(
 @pytest.mark.parametrize("auth", [auth.value for auth in Auth])
 @pytest.mark.parametrize("example", [example.value for example in Example])
 def test_the_longest_allowed_name_still_lints_clean(
-    tmp_path: Path, scaffold_env: dict[str, str], example: str, auth: str
+    render_project, example: str, auth: str
 ) -> None:
     # The package name lands in docstrings, commands and imports; none may pass 100 columns.
-    name = "n" * MAX_LENGTH
-    lint(render(scaffold_env, tmp_path, name, "--example", example, "--auth", auth))
+    lint(render_project(project_name=LONGEST_NAME, example=example, auth=auth))
 
 
-def test_each_render_gets_fresh_secrets(tmp_path: Path, scaffold_env: dict[str, str]) -> None:
-    first = render(scaffold_env, tmp_path, "one", "--auth", "oauth")
-    second = render(scaffold_env, tmp_path, "two", "--auth", "oauth")
+def test_each_render_gets_fresh_secrets(render_project) -> None:
+    first = render_project(project_name="one", auth="oauth")
+    second = render_project(project_name="two", auth="oauth")
     secrets = [
         dict(line.split("=", 1) for line in (p / ".env").read_text().splitlines() if "=" in line)
         for p in (first, second)
@@ -159,11 +163,9 @@ def test_each_render_gets_fresh_secrets(tmp_path: Path, scaffold_env: dict[str, 
 
 
 @pytest.mark.e2e
-def test_odd_manifest_texts_stay_valid_python_json_and_yaml(
-    tmp_path: Path, scaffold_env: dict[str, str]
-) -> None:
-    data = [arg for key, value in ODD_TEXTS.items() for arg in ("--data", f"{key}={value}")]
-    project = render(scaffold_env, tmp_path, "odd", "--auth", "oauth", *data)
+def test_odd_manifest_texts_stay_valid_python_json_and_yaml(render_project) -> None:
+    # pytest-copie's answers are defaults: customize_manifest must be given to ask for them.
+    project = render_project(project_name="odd", auth="oauth", customize_manifest=True, **ODD_TEXTS)
     manifest = json.loads((project / "src/odd/well_known/ai-plugin.json").read_text())
     for key, value in ODD_TEXTS.items():
         assert manifest[key] == value
@@ -195,3 +197,20 @@ def test_bad_answers_are_refused_in_one_line_and_nothing_is_written(
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and rule in lines[0], result.stderr
     assert list(where.iterdir()) == []
+
+
+@pytest.mark.parametrize("auth", [auth.value for auth in Auth])
+def test_a_blank_projects_own_code_is_small(render_project, auth: str) -> None:
+    """What the user writes reads like the smallest plugin that could work: the machinery is
+    in runtime/, which the template owns."""
+    project = render_project(project_name="mine", example="blank", auth=auth)
+    package = project / "src" / "mine"
+    own = [module for module in package.glob("*.py")]
+    lines = sum(1 for module in own for line in module.read_text().splitlines() if line.strip())
+    assert {module.name for module in own} == {
+        "__init__.py",
+        "__main__.py",
+        "hello.py",
+        "settings.py",
+    }
+    assert lines <= 150, lines

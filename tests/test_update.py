@@ -1,7 +1,8 @@
 """plugin-scaffold update: a rendered project follows newer template versions, keeping edits.
 
 Fast tests use the tiny template from conftest; the ones marked e2e update projects of the
-real template, from a tagged git copy of this checkout's or from the bundled repository.
+real template (rendered through pytest-copie), from a tagged git copy of this checkout's or
+from the bundled repository.
 """
 
 import os
@@ -16,11 +17,21 @@ import yaml
 from helpers import assert_refused, console_script, run_project_tests
 from typer.testing import CliRunner
 
-from scaffold_cli import app, bundled, new, secrets_file, template_versions
+from scaffold_cli import (
+    __version__,
+    app,
+    bundled,
+    new,
+    secrets_file,
+    template_source,
+    template_versions,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 GIT = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"]
-CORS = Path("template/src/{{ package_name }}/cors.py")
+# A module the template owns; v2.0.0 adds a line to it.
+CORS = Path("template/src/{{ package_name }}/runtime/cors.py")
+PROJECT_CORS = Path("src/demo/runtime/cors.py")
 CORS_LINE = "# v2.0.0 of the template added this line."
 MARKERS = ("<<<<<<<", ">>>>>>>")
 # What the server does at start, minus serving: read .env, then check the settings.
@@ -217,42 +228,193 @@ def test_a_bundled_version_missing_from_this_machine_is_explained(tiny_bundled, 
     assert_refused(result, "rendered from template v", "lacks")
 
 
+# ─── a project rendered on another machine ───────────────────────────────────
+
+
+@pytest.fixture
+def from_another_machine(tiny_bundled, tmp_path, monkeypatch) -> Path:
+    """A project rendered, edited and committed on Alice's machine, now on Bob's: the same
+    plugin-scaffold version installed elsewhere, and Alice's data folder nowhere."""
+    alice = tmp_path / "alice" / "plugin-scaffold"  # named as in a user data folder
+    monkeypatch.setenv(bundled.HOME_ENV, str(alice))
+    project = render_bundled_and_commit(tmp_path)
+    (project / "mine.txt").write_text("Alice's notes\n")
+    commit_all(project, "notes")
+    assert answers_of(project)["_src_path"] == str(alice / "template")
+
+    shutil.rmtree(tmp_path / "alice")
+    bobs_install = tmp_path / "bob-site-packages" / "_template"
+    shutil.copytree(tiny_bundled, bobs_install)
+    monkeypatch.setattr(bundled, "bundled_source", lambda: bobs_install)
+    monkeypatch.setenv(bundled.HOME_ENV, str(tmp_path / "bob" / "plugin-scaffold"))
+    return project
+
+
+def changed(project: Path) -> list[str]:
+    """The files the update changed, all left unstaged for review (and nothing else is)."""
+    assert git(project, "diff", "--cached", "--name-only") == ""
+    assert git(project, "ls-files", "--others", "--exclude-standard") == ""
+    return git(project, "diff", "--name-only").splitlines()
+
+
+def test_another_machines_project_updates_from_this_machines_template(from_another_machine):
+    project = from_another_machine
+    branch, head = git(project, "branch", "--show-current"), git(project, "rev-parse", "HEAD")
+    check = plugin_scaffold("update", "--check", "--project", project)
+    assert check.exit_code == 0 and "Up to date" in check.stdout, check.output
+
+    result = plugin_scaffold("update", "--project", project)
+    assert result.exit_code == 0, result.output
+    assert "(unchanged)" in result.stdout
+    # Copier now records this machine's repository; nothing else changed, nothing committed.
+    assert answers_of(project)["_src_path"] == str(bundled.scaffold_home() / "template")
+    assert changed(project) == [".copier-answers.yml"]
+    assert git(project, "rev-parse", "HEAD") == head
+    assert git(project, "branch", "--show-current") == branch
+    assert (project / "mine.txt").read_text() == "Alice's notes\n"
+
+
+def test_another_machines_project_updates_to_a_newer_install(from_another_machine):
+    project = from_another_machine
+    head = git(project, "rev-parse", "HEAD")
+    bundled.ensure_template_repo()  # Bob once ran this version's plugin-new...
+    bobs_install = bundled.bundled_source()  # ...then installed a newer one
+    (bobs_install / "template" / "README.md.jinja").write_text("{{ project_name }} is newer\n")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(bundled, "__version__", "9.9.9")
+        check = plugin_scaffold("update", "--check", "--project", project)
+        assert check.exit_code == 2 and "v9.9.9" in check.stdout, check.output
+        result = plugin_scaffold("update", "--project", project)
+    assert result.exit_code == 0, result.output
+    assert "→ v9.9.9" in result.stdout
+    assert (project / "README.md").read_text() == "demo is newer\n"
+    assert answers_of(project)["_commit"] == "v9.9.9"
+    assert (project / "mine.txt").read_text() == "Alice's notes\n"
+    assert git(project, "rev-parse", "HEAD") == head
+    assert changed(project) == [".copier-answers.yml", "README.md"]
+
+
+def test_a_refused_update_leaves_another_machines_project_as_it_was(from_another_machine):
+    project = from_another_machine
+    answers = (project / ".copier-answers.yml").read_text()
+    head = git(project, "rev-parse", "HEAD")
+    result = plugin_scaffold("update", "--project", project, "--data", "auth=telepathy")
+    assert result.exit_code == 2, result.output
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert (project / ".copier-answers.yml").read_text() == answers
+    assert git(project, "status", "--porcelain") == ""
+    assert git(project, "rev-parse", "HEAD") == head
+
+
+@pytest.mark.parametrize(
+    "recorded, bundled_here",
+    [
+        ("/home/alice/.local/share/plugin-scaffold/template", True),
+        ("/Users/alice/Library/Application Support/plugin-scaffold/template", True),
+        (r"C:\Users\alice\AppData\Local\plugin-scaffold\template", True),
+        ("/home/alice/projects/template", False),  # someone's own template
+        ("gh:your-org/plugin-scaffold", False),
+        ("https://example.com/plugin-scaffold/template", False),
+    ],
+)
+def test_another_machines_bundled_template_is_recognised(tiny_bundled, recorded, bundled_here):
+    src, tag = template_source.locate(recorded)
+    if bundled_here:
+        assert (src, tag) == (str(bundled.scaffold_home() / "template"), f"v{__version__}")
+    else:
+        assert (src, tag) == (recorded, None)
+
+
+def test_another_machines_own_template_is_refused_in_one_line(tiny_project):
+    answers_file = tiny_project / ".copier-answers.yml"
+    answers_file.write_text(
+        re.sub(
+            r"(?m)^_src_path: .*$", "_src_path: /home/alice/my-template", answers_file.read_text()
+        )
+    )
+    commit_all(tiny_project, "from Alice's machine")
+    for args in (["update"], ["update", "--check"]):
+        result = plugin_scaffold(*args, "--project", tiny_project)
+        assert_refused(result, "/home/alice/my-template", "not on this machine", "_src_path")
+
+
 # ─── .env and versions ───────────────────────────────────────────────────────
 
 
-def test_add_missing_appends_only_what_is_missing(tmp_path):
+# A template's .env before and after an answer changed (as secrets_file.template_env renders).
+OLD_ENV = "DATABASE_URL=sqlite:///a\n"
+NEW_ENV = (
+    "DATABASE_URL=sqlite:///a\nPLUGIN_SERVICE_TOKEN=abc123\n"
+    "# Paste the token ChatGPT shows.\nOPENAI_VERIFICATION_TOKEN=\n"
+)
+
+
+def test_add_missing_appends_only_what_is_new_and_missing(tmp_path):
     env = tmp_path / ".env"
     env.write_text("DATABASE_URL=sqlite:///x\nexport OPENAI_VERIFICATION_TOKEN=abc")
-    assert secrets_file.add_missing(env, "service_http") == ["PLUGIN_SERVICE_TOKEN"]
+    added = secrets_file.add_missing(env, OLD_ENV, NEW_ENV, "Added.")
+    assert added == {"PLUGIN_SERVICE_TOKEN": "abc123"}
     text = env.read_text()
-    assert text.startswith("DATABASE_URL=sqlite:///x\nexport OPENAI_VERIFICATION_TOKEN=abc\n")
-    assert re.search(r"^PLUGIN_SERVICE_TOKEN=[0-9a-f]{64}$", text, re.MULTILINE)
-    assert secrets_file.add_missing(env, "service_http") == []
+    assert text == (
+        "DATABASE_URL=sqlite:///x\nexport OPENAI_VERIFICATION_TOKEN=abc\n"
+        "# Added.\nPLUGIN_SERVICE_TOKEN=abc123\n"
+    )
+    assert secrets_file.add_missing(env, OLD_ENV, NEW_ENV, "Added.") == {}
     assert env.read_text() == text
 
 
-def test_add_missing_makes_fresh_secrets_and_a_missing_file(tmp_path):
-    first, second = tmp_path / "a.env", tmp_path / "b.env"
-    for env in (first, second):
-        added = secrets_file.add_missing(env, "oauth")
-        assert added == ["OAUTH_CLIENT_ID", "OAUTH_CLIENT_SECRET", "OPENAI_VERIFICATION_TOKEN"]
-    assert first.read_text() != second.read_text()
-    assert "\nOPENAI_VERIFICATION_TOKEN=\n" in first.read_text()
-    assert secrets_file.add_missing(tmp_path / "c.env", "none") == []
-    assert not (tmp_path / "c.env").exists()
-
-
-@pytest.mark.parametrize("auth", sorted(secrets_file.VARIABLES))
-def test_env_keys_match_the_templates_env(auth, real_tagged, tmp_path):
-    """The keys added on an auth change are the ones a fresh render's .env has."""
-    result = CliRunner().invoke(
-        new.app,
-        ["demo", "--defaults", "--template", str(real_tagged), "--auth", auth]
-        + ["--output-dir", str(tmp_path)],
+def test_add_missing_keeps_the_templates_comments_and_makes_a_missing_file(tmp_path):
+    env = tmp_path / ".env"
+    added = secrets_file.add_missing(env, OLD_ENV, NEW_ENV, "Added.")
+    assert added == {"PLUGIN_SERVICE_TOKEN": "abc123", "OPENAI_VERIFICATION_TOKEN": ""}
+    assert env.read_text() == (
+        "# Added.\nPLUGIN_SERVICE_TOKEN=abc123\n"
+        "# Paste the token ChatGPT shows.\nOPENAI_VERIFICATION_TOKEN=\n"
     )
-    assert result.exit_code == 0, result.output
-    rendered = secrets_file.defined_keys((tmp_path / "demo" / ".env").read_text())
-    assert rendered - {"DATABASE_URL"} == set(secrets_file.VARIABLES[auth])
+    # A variable the user removed is not brought back when the template had it already.
+    assert secrets_file.add_missing(tmp_path / "other.env", NEW_ENV, NEW_ENV, "Added.") == {}
+    assert not (tmp_path / "other.env").exists()
+
+
+ENV_CHANGES = {
+    "auth-none-to-oauth": (
+        {"auth": "none"},
+        {"auth": "oauth"},
+        ["OAUTH_CLIENT_ID", "OAUTH_CLIENT_SECRET", "OPENAI_VERIFICATION_TOKEN"],
+    ),
+    "auth-oauth-to-service": (
+        {"auth": "oauth"},
+        {"auth": "service_http"},
+        ["PLUGIN_SERVICE_TOKEN"],
+    ),
+    "auth-service-to-none": ({"auth": "service_http"}, {"auth": "none"}, []),
+    "example-todo-to-retrieval": ({"example": "todo"}, {"example": "retrieval"}, ["ADMIN_TOKEN"]),
+}
+
+
+@pytest.mark.parametrize("before, after, expected", ENV_CHANGES.values(), ids=ENV_CHANGES.keys())
+def test_an_answer_change_adds_what_the_templates_env_has_for_it(
+    real_tagged, tmp_path, before, after, expected
+):
+    env = tmp_path / ".env"
+    env.write_text("DATABASE_URL=sqlite:///mine\n")
+    old, new = (
+        secrets_file.template_env(str(real_tagged), "v1.0.0", {"project_name": "demo", **answers})
+        for answers in (before, after)
+    )
+    assert list(secrets_file.add_missing(env, old, new, "Added.")) == expected
+    assert env.read_text().startswith("DATABASE_URL=sqlite:///mine\n")
+
+
+def test_the_templates_env_makes_fresh_secrets(real_tagged):
+    answers = {"project_name": "demo", "auth": "oauth"}
+    first, second = (
+        secrets_file.template_env(str(real_tagged), "v1.0.0", answers) for _ in range(2)
+    )
+    for text in (first, second):
+        assert re.search(r"^OAUTH_CLIENT_ID=[0-9a-f]{24}$", text, re.MULTILINE)
+        assert re.search(r"^OAUTH_CLIENT_SECRET=[0-9a-f]{64}$", text, re.MULTILINE)
+    assert first != second
 
 
 @pytest.mark.parametrize(
@@ -295,16 +457,13 @@ def real_tagged(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def real_project(real_tagged: Path, tmp_path: Path, scaffold_home: Path) -> Path:
-    """v1.0.0 rendered by plugin-new, committed, then edited by its user and committed."""
-    result = script(
-        "plugin-new",
-        *("demo", "--template", real_tagged, "--vcs-ref", "v1.0.0", "--defaults"),
-        cwd=tmp_path,
-        home=scaffold_home,
+def real_project(real_tagged: Path, copie) -> Path:
+    """v1.0.0 rendered, committed, then edited by its user and committed."""
+    result = copie.copy(
+        extra_answers={"project_name": "demo"}, template_dir=real_tagged, vcs_ref="v1.0.0"
     )
-    assert result.returncode == 0, result.stderr
-    project = tmp_path / "demo"
+    assert result.exit_code == 0, result.exception
+    project = result.project_dir
     git(project, "init", "-q")
     commit_all(project, "rendered")
     with (project / "README.md").open("a") as readme:
@@ -315,7 +474,7 @@ def real_project(real_tagged: Path, tmp_path: Path, scaffold_home: Path) -> Path
 
 
 def assert_updated_keeping_edits(project: Path) -> None:
-    assert CORS_LINE in (project / "src" / "demo" / "cors.py").read_text()
+    assert CORS_LINE in (project / PROJECT_CORS).read_text()
     readme = (project / "README.md").read_text()
     assert "(version two)" in readme.splitlines()[0]
     assert readme.endswith("\nNotes of my own.\n")
@@ -341,7 +500,7 @@ def test_update_applies_v2_keeps_edits_and_lists_changes(real_project, scaffold_
     assert result.returncode == 0, result.stderr
     assert_updated_keeping_edits(real_project)
     assert "v1.0.0 → v2.0.0" in result.stdout
-    for line in (" M .copier-answers.yml", " M README.md", " M src/demo/cors.py"):
+    for line in (" M .copier-answers.yml", " M README.md", f" M {PROJECT_CORS}"):
         assert line in result.stdout
     assert "mine.py" not in result.stdout
     commit_all(real_project, "updated")
@@ -362,7 +521,7 @@ def test_an_edit_of_a_line_the_template_changed_conflicts_inline(real_project, s
     assert "(my title)" in text and "(version two)" in text
     assert "Conflicts in 1 file(s): README.md" in result.stdout
     assert "UU README.md" in result.stdout
-    assert CORS_LINE in (real_project / "src" / "demo" / "cors.py").read_text()
+    assert CORS_LINE in (real_project / PROJECT_CORS).read_text()
 
 
 @pytest.mark.e2e
@@ -376,14 +535,14 @@ def test_switching_to_service_auth_fills_env_and_the_tests_pass(real_project, sc
     assert result.returncode == 0, result.stderr
     assert_updated_keeping_edits(real_project)
     assert answers_of(real_project)["auth"] == "service_http"
-    assert (real_project / "src" / "demo" / "auth.py").is_file()
-    assert "?? src/demo/auth.py" in result.stdout
+    assert (real_project / "src" / "demo" / "runtime" / "auth.py").is_file()
+    assert "?? src/demo/runtime/auth.py" in result.stdout
     assert "added PLUGIN_SERVICE_TOKEN, OPENAI_VERIFICATION_TOKEN to .env" in result.stdout
     env = (real_project / ".env").read_text()
     assert env.startswith("# Generated for this project")  # the old lines are kept
     assert re.search(r"^PLUGIN_SERVICE_TOKEN=[0-9a-f]{64}$", env, re.MULTILINE)
     project_env = {**os.environ, "PYTHONPATH": str(real_project / "src")}
-    for variable in secrets_file.VARIABLES["oauth"] | secrets_file.VARIABLES["service_http"]:
+    for variable in secrets_file.defined_keys(env):
         project_env.pop(variable, None)
     # The server's settings accept the .env as it now is (without the token they refuse).
     settings = subprocess.run(
@@ -396,6 +555,74 @@ def test_switching_to_service_auth_fills_env_and_the_tests_pass(real_project, sc
     )
     assert settings.returncode == 0, settings.stderr
     run_project_tests(real_project, env=project_env)
+
+
+# ─── from the last release before runtime/ ───────────────────────────────────
+
+# The last commit whose template kept everything in one flat package, with no runtime/.
+BEFORE_RUNTIME = "e1d20fd"
+# A line of the TODO example that both releases have, as its user rewrote it.
+TEMPLATE_LINE = (
+    "        # Escaped as in the worst case (ensure_ascii), so no framework's JSON is longer."
+)
+MY_LINE = "        # Our clients count escaped characters too, so this bound is theirs as well."
+
+
+@pytest.fixture(scope="module")
+def previous_and_this(tmp_path_factory) -> Path:
+    """The template of BEFORE_RUNTIME tagged v0.1.0, and this checkout's tagged v0.2.0."""
+    repo = tmp_path_factory.mktemp("releases") / "template-repo"
+    repo.mkdir()
+    archive = subprocess.run(
+        ["git", "archive", BEFORE_RUNTIME, "copier.yml", "template"],
+        cwd=ROOT,
+        capture_output=True,
+        check=False,
+    )
+    if archive.returncode != 0:
+        pytest.skip(f"needs this repository's history back to {BEFORE_RUNTIME} (not shallow)")
+    subprocess.run(["tar", "-x"], input=archive.stdout, cwd=repo, check=True)
+    git(repo, "init", "-q")
+    commit_all(repo, "v0.1.0", "v0.1.0")
+    shutil.rmtree(repo / "template")
+    shutil.copy2(ROOT / "copier.yml", repo / "copier.yml")
+    ignore = shutil.ignore_patterns("__pycache__", "*.py[co]")
+    shutil.copytree(ROOT / "template", repo / "template", ignore=ignore)
+    commit_all(repo, "v0.2.0", "v0.2.0")
+    return repo
+
+
+@pytest.mark.e2e
+def test_an_edited_project_of_the_previous_release_updates_and_passes(
+    previous_and_this, copie, scaffold_home
+):
+    result = copie.copy(
+        extra_answers={"project_name": "demo"}, template_dir=previous_and_this, vcs_ref="v0.1.0"
+    )
+    assert result.exit_code == 0, result.exception
+    project = result.project_dir
+    todos = project / "src" / "demo" / "todos.py"
+    assert not (project / "src" / "demo" / "runtime").exists()
+    git(project, "init", "-q")
+    commit_all(project, "rendered")
+    assert TEMPLATE_LINE in todos.read_text()
+    todos.write_text(todos.read_text().replace(TEMPLATE_LINE, MY_LINE))
+    (project / "src" / "demo" / "mine.py").write_text('"""My own module."""\n')
+    readme = project / "README.md"
+    readme.write_text("# Our team's plugin\n" + readme.read_text().split("\n", 1)[1])
+    commit_all(project, "my edits")
+
+    update = script("plugin-scaffold", "update", cwd=project, home=scaffold_home)
+    assert update.returncode == 0, update.stdout + update.stderr
+    assert "v0.1.0 → v0.2.0" in update.stdout
+    assert "Conflicts" not in update.stdout, update.stdout
+    text = todos.read_text()
+    assert MY_LINE in text and TEMPLATE_LINE not in text and '@operation("getTodos"' in text
+    assert readme.read_text().startswith("# Our team's plugin\n")
+    assert (project / "src" / "demo" / "mine.py").is_file()
+    assert (project / "src" / "demo" / "runtime" / "service.py").is_file()
+    assert not (project / "src" / "demo" / "service.py").exists()
+    run_project_tests(project)
 
 
 # ─── the real bundled template, offline ──────────────────────────────────────
@@ -421,5 +648,5 @@ def test_a_newer_install_updates_a_bundled_project_offline(tmp_path, monkeypatch
     result = plugin_scaffold("update")
     assert result.exit_code == 0, result.output
     assert f"{first} → v99.0.0" in result.stdout
-    assert CORS_LINE in (project / "src" / "demo" / "cors.py").read_text()
+    assert CORS_LINE in (project / PROJECT_CORS).read_text()
     assert answers_of(project)["_commit"] == "v99.0.0"

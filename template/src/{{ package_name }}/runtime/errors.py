@@ -1,6 +1,11 @@
+# Owned by the template: `plugin-scaffold update` rewrites this file. Keep your code out of it.
 """Errors the API answers with: a status code and a JSON body that names the problem."""
 
 from __future__ import annotations
+
+
+class ConfigError(Exception):
+    """A setting, or openapi.yaml and its handlers, cannot be used; the message says why."""
 
 
 class ApiError(Exception):

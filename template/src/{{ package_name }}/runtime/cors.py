@@ -1,3 +1,4 @@
+# Owned by the template: `plugin-scaffold update` rewrites this file. Keep your code out of it.
 """CORS for ChatGPT's origins and for local development, with Private Network Access."""
 
 from __future__ import annotations

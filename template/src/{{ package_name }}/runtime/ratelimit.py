@@ -1,3 +1,4 @@
+# Owned by the template: `plugin-scaffold update` rewrites this file. Keep your code out of it.
 """Rate limiting per caller, counted in the database so every server process shares the count."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from .db import metadata, writing
 from .errors import ApiError
-from .routes import Headers
+from .operations import Headers
 
 PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 LIMIT = re.compile(r"\s*(\d+)\s*/\s*(second|minute|hour|day)s?\s*")

@@ -1,3 +1,4 @@
+# Owned by the template: `plugin-scaffold update` rewrites this file. Keep your code out of it.
 """The plugin's public files (manifest, OpenAPI spec, logo), with URLs built for a base URL.
 
 The sources in well_known/ hold paths ("/openapi.yaml"); every answer turns them into absolute
@@ -18,7 +19,7 @@ import yaml
 
 from .errors import bad_request
 
-FILES = Path(__file__).with_name("well_known")
+FILES = Path(__file__).parent.parent / "well_known"
 HOST = re.compile(r"(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::(?P<port>\d{1,5}))?")
 
 
@@ -60,6 +61,7 @@ class PluginFiles:
     def spec_for(self, base_url: str) -> dict[str, Any]:
         spec = copy.deepcopy(self.spec)
         spec["servers"] = [{"url": base_url}]
+        spec["paths"] = _for_the_model(spec.get("paths", {}))
         for scheme in spec.get("components", {}).get("securitySchemes", {}).values():
             for flow in scheme.get("flows", {}).values():
                 for field in ("authorizationUrl", "tokenUrl", "refreshUrl"):
@@ -73,6 +75,20 @@ class PluginFiles:
 
     def _openapi_json(self, base_url: str) -> bytes:
         return json.dumps(self.spec_for(base_url), indent=2).encode()
+
+
+def _for_the_model(paths: dict[str, Any]) -> dict[str, Any]:
+    """The paths without their x-admin operations, which only the admin's own scripts call."""
+    kept = {}
+    for path, item in paths.items():
+        item = {key: value for key, value in item.items() if not _admin(value)}
+        if set(item) - {"parameters", "summary", "description", "servers"}:
+            kept[path] = item
+    return kept
+
+
+def _admin(operation: Any) -> bool:
+    return isinstance(operation, dict) and bool(operation.get("x-admin"))
 
 
 def _first(value: str | None) -> str | None:

@@ -1,3 +1,4 @@
+# Owned by the template: `plugin-scaffold update` rewrites this file. Keep your code out of it.
 """Answers as the JSON every framework sends, and read-only answers reused until anything in
 the database changes.
 

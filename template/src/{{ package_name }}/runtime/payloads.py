@@ -1,13 +1,16 @@
+# Owned by the template: `plugin-scaffold update` rewrites this file. Keep your code out of it.
 """Reading what a request carries (body, query, path) the same way in every framework, with one
 clear error per problem."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import ApiError, bad_request
-from .routes import Query
+
+if TYPE_CHECKING:
+    from .operations import Query
 
 MAX_BODY_BYTES = 64 * 1024
 # What "\s" stands for in the spec's patterns (JSON Schema uses ECMA-262 regular expressions).
