@@ -12,6 +12,9 @@ from scaffold_cli.cli import VersionOption, fail, interrupted, parse_data, typer
 from scaffold_cli.errors import ScaffoldError
 from scaffold_cli.names import package_name
 
+# Where a rendered plugin listens by default (its README: Run it).
+LOCAL_URL = "http://127.0.0.1:5003"
+
 
 def new(
     name: Annotated[
@@ -99,7 +102,9 @@ def new(
     if not interactive:  # on a terminal, Copier has printed the template's own message
         typer.echo(
             f"Created {target}\n\nNext steps:\n  cd {target}\n"
-            f"  pip install -e '.[test]'\n  python -m {package}"
+            f"  pip install -e '.[test]'\n  python -m {package}\n\n"
+            f"Then it serves:\n  manifest  {LOCAL_URL}/.well-known/ai-plugin.json\n"
+            f"  MCP       {LOCAL_URL}/mcp"
         )
 
 

@@ -90,6 +90,8 @@ def test_defaults_prints_folder_and_next_steps(tiny_bundled, tmp_path):
     assert f"cd {target}" in result.stdout
     assert "pip install -e '.[test]'" in result.stdout
     assert "python -m my_plugin" in result.stdout
+    assert "http://127.0.0.1:5003/.well-known/ai-plugin.json" in result.stdout
+    assert "http://127.0.0.1:5003/mcp" in result.stdout
 
 
 def test_output_dir_defaults_to_cwd(tiny_bundled, tmp_path, monkeypatch):

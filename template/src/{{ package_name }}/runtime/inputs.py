@@ -65,6 +65,7 @@ class Parameter:
     kind: str  # the schema's type
     item_kind: str  # an array's items' type
     check: Callable[[Any], Any]
+    schema: dict[str, Any]  # as published: JSON Schema with every $ref inlined
     default: Any = MISSING
 
     @property
@@ -78,6 +79,22 @@ class Inputs:
     body_check: Callable[[Any], Any] | None = None
     body_required: bool = False
     body_fields: tuple[tuple[str, str], ...] = ()  # (field, argument)
+    body_schema: dict[str, Any] | None = None  # as published
+
+    def schema(self) -> dict[str, Any]:
+        """All the inputs as one object, as MCP's inputSchema: the parameters, then the body's
+        fields, each under its name in the spec (names never clash: operation_inputs refuses)."""
+        properties = {p.name: p.schema for p in self.parameters}
+        required = [p.name for p in self.parameters if p.required]
+        if self.body_schema is not None:
+            properties.update(self.body_schema.get("properties", {}))
+            if self.body_required:
+                required += self.body_schema.get("required", [])
+        schema: dict[str, Any] = {"type": "object", "properties": properties}
+        if required:
+            schema["required"] = required
+        schema["additionalProperties"] = False  # read_arguments refuses any other
+        return schema
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -99,6 +116,39 @@ class Inputs:
                     arguments[argument] = payload[name]
         return arguments
 
+    def read_arguments(self, given: dict[str, Any]) -> dict[str, Any]:
+        """The handler's keyword arguments from one JSON object of inputs (an MCP tool call's
+        arguments), checked by the same schemas as an HTTP request's."""
+        arguments: dict[str, Any] = {}
+        names = {p.name for p in self.parameters}
+        for parameter in self.parameters:
+            if parameter.name not in given:
+                if parameter.required:
+                    raise bad_request(f'missing argument "{parameter.name}"')
+                if parameter.default is not MISSING:
+                    arguments[parameter.argument] = parameter.default
+                continue
+            value = given[parameter.name]
+            _check(parameter.check, value, _argument_subject_of(parameter.name))
+            _refuse_lone_surrogates(value, f'argument "{parameter.name}"')
+            arguments[parameter.argument] = value
+        fields = {name for name, _ in self.body_fields}
+        unknown = next((key for key in given if key not in names and key not in fields), None)
+        if unknown is not None:
+            raise bad_request(
+                f'there is no argument "{unknown}"; the tool\'s inputSchema lists them'
+            )
+        payload = {key: value for key, value in given.items() if key in fields}
+        if self.body_check is None:
+            return arguments
+        if payload or self.body_required:
+            _check(self.body_check, payload, _argument_subject)
+            _refuse_lone_surrogates(payload, "arguments")
+        for name, argument in self.body_fields:
+            if name in payload:
+                arguments[argument] = payload[name]
+        return arguments
+
 
 def operation_inputs(spec: dict[str, Any], item: dict[str, Any], details: dict[str, Any]) -> Inputs:
     """The inputs of one operation: the path item's parameters, its own, and its JSON body."""
@@ -117,7 +167,9 @@ def operation_inputs(spec: dict[str, Any], item: dict[str, Any], details: dict[s
         if schema.get("type") != "object":
             raise InputError("its JSON body's schema must be of type object")
         fields = tuple((name, argument_name(name)) for name in schema.get("properties", {}))
-        inputs = Inputs(parameters, _compiled(schema), bool(body.get("required")), fields)
+        published = json_schema(spec, media.get("schema", {}))
+        required = bool(body.get("required"))
+        inputs = Inputs(parameters, _compiled(schema), required, fields, published)
     arguments = inputs.names
     clash = next((name for name in arguments if arguments.count(name) > 1), None)
     if clash:
@@ -148,8 +200,16 @@ def _parameter_of(spec: dict[str, Any], parameter: dict[str, Any]) -> Parameter:
         kind=kind if isinstance(kind, str) else kind[0],
         item_kind=item_kind,
         check=_compiled(schema),
+        schema=_described(json_schema(spec, parameter.get("schema", {})), parameter),
         default=schema.get("default", MISSING),
     )
+
+
+def _described(schema: dict[str, Any], parameter: dict[str, Any]) -> dict[str, Any]:
+    """The schema with the parameter's description, which OpenAPI keeps beside it."""
+    if "description" in parameter and "description" not in schema:
+        return {"description": parameter["description"], **schema}
+    return schema
 
 
 def _parameter(parameter: Parameter, call: Call) -> Any:
@@ -257,6 +317,14 @@ def _body_subject(where: str) -> str:
     return f'field "{where.lstrip(".")}"' if where else "request body"
 
 
+def _argument_subject_of(name: str) -> Callable[[str], str]:
+    return lambda where: f'argument "{name}{where}"'
+
+
+def _argument_subject(where: str) -> str:
+    return f'argument "{where.lstrip(".")}"' if where else "arguments"
+
+
 def _refuse_lone_surrogates(value: Any, where: str) -> None:
     """A JSON escape such as \\udc00 can carry half a surrogate pair, which no database stores."""
     if isinstance(value, str):
@@ -295,13 +363,22 @@ def _resolved(spec: dict[str, Any], node: Any, depth: int = 0) -> Any:
     return node
 
 
-def _json_schema(spec: dict[str, Any], schema: Any, depth: int = 0) -> Any:
-    """An OpenAPI 3.0 schema as draft-4 JSON Schema, with every $ref inlined."""
+def json_schema(spec: dict[str, Any], schema: Any) -> Any:
+    """An OpenAPI 3.0 schema as JSON Schema for others to read: every $ref inlined, nullable as
+    a type, and patterns as the spec writes them (ECMA-262, as JSON Schema's are)."""
+    return _json_schema(spec, schema, python_patterns=False)
+
+
+def _json_schema(
+    spec: dict[str, Any], schema: Any, depth: int = 0, python_patterns: bool = True
+) -> Any:
+    """An OpenAPI 3.0 schema as draft-4 JSON Schema, with every $ref inlined, and its patterns
+    as Python's re reads them."""
     if depth > 32:
         raise InputError("openapi.yaml's schemas refer to themselves, which is not supported")
     schema = _resolved(spec, schema)
     if isinstance(schema, list):
-        return [_json_schema(spec, item, depth + 1) for item in schema]
+        return [_json_schema(spec, item, depth + 1, python_patterns) for item in schema]
     if not isinstance(schema, dict):
         return schema
     translated: dict[str, Any] = {}
@@ -310,11 +387,12 @@ def _json_schema(spec: dict[str, Any], schema: Any, depth: int = 0) -> Any:
             continue
         if key in ("properties", "patternProperties"):  # names, each with a schema
             translated[key] = {
-                name: _json_schema(spec, item, depth + 1) for name, item in value.items()
+                name: _json_schema(spec, item, depth + 1, python_patterns)
+                for name, item in value.items()
             }
         elif key in ("items", "additionalProperties", "not", "allOf", "anyOf", "oneOf"):
-            translated[key] = _json_schema(spec, value, depth + 1)
-        elif key == "pattern" and isinstance(value, str):
+            translated[key] = _json_schema(spec, value, depth + 1, python_patterns)
+        elif key == "pattern" and isinstance(value, str) and python_patterns:
             translated[key] = ecma_pattern(value)
             AS_WRITTEN[translated[key]] = value
         else:

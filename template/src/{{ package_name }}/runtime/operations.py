@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .errors import ConfigError
-from .inputs import InputError, Inputs, operation_inputs
+from .inputs import InputError, Inputs, json_schema, operation_inputs
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -58,6 +58,8 @@ class Call:
     # limit and the request log count the call under.
     owner: str | None = None
     caller: str | None = None
+    # An MCP tool call's arguments, checked in place of the path, query and body.
+    arguments: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,7 @@ class Declaration:
     handler: Callable[..., Any]
     cached_until_data_changes: bool
     batched_write: bool
+    open_world: bool | Callable[[Settings], bool]
 
     @property
     def where(self) -> str:
@@ -90,6 +93,7 @@ def operation(
     *,
     cached_until_data_changes: bool = False,
     batched_write: bool = False,
+    open_world: bool | Callable[[Settings], bool] = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Bind the decorated function to the operation of openapi.yaml with this operationId.
 
@@ -105,10 +109,15 @@ def operation(
     - batched_write: the function returns a runtime.Write, one statement on the plugin's
       database and nothing else, which the async frameworks commit together with the writes of
       other calls arriving at the same moment.
+
+    open_world tells MCP clients that the function reaches outside the plugin (another service):
+    True, or a function of the settings when that depends on them.
     """
 
     def declare(handler: Callable[..., Any]) -> Callable[..., Any]:
-        declaration = Declaration(operation_id, handler, cached_until_data_changes, batched_write)
+        declaration = Declaration(
+            operation_id, handler, cached_until_data_changes, batched_write, open_world
+        )
         earlier = DECLARED.get(operation_id)
         if earlier is not None and earlier.where != declaration.where:
             raise DeclarationError(
@@ -143,6 +152,10 @@ class Operation:
     declaration: Declaration
     takes_context: bool
     is_async: bool
+    summary: str = ""
+    description: str = ""
+    # The success response's JSON Schema, as published; None when it declares no JSON body.
+    answer_schema: dict[str, Any] | None = None
     name: str = ""
 
     def __post_init__(self) -> None:
@@ -159,7 +172,10 @@ class Operation:
     def run(self, call: Call, context: Callable[[Call], Context]) -> Any:
         """The handler's answer (a coroutine for an async handler), for inputs read from the
         call and checked against the spec."""
-        arguments = self.inputs.read(call)
+        if call.arguments is None:
+            arguments = self.inputs.read(call)
+        else:
+            arguments = self.inputs.read_arguments(call.arguments)
         if self.takes_context:
             arguments[CONTEXT] = context(call)
         return self.declaration.handler(**arguments)
@@ -250,7 +266,18 @@ def _bind(
         declaration=declaration,
         takes_context=CONTEXT in taken,
         is_async=is_async,
+        summary=details.get("summary", ""),
+        description=details.get("description", ""),
+        answer_schema=_answer_schema(spec, details),
     )
+
+
+def _answer_schema(spec: dict[str, Any], details: dict[str, Any]) -> dict[str, Any] | None:
+    response = details.get("responses", {}).get(str(_success_status(details)), {})
+    while "$ref" in response:  # "#/components/responses/Name"
+        response = spec["components"]["responses"][response["$ref"].rsplit("/", 1)[1]]
+    media = response.get("content", {}).get("application/json")
+    return None if media is None else json_schema(spec, media.get("schema", {}))
 
 
 def _success_status(details: dict[str, Any]) -> int:

@@ -1,5 +1,6 @@
 # Owned by the template: `plugin-scaffold update` rewrites this file. Keep your code out of it.
-"""One JSON line per request on stdout: method, path, status, latency and caller, never a secret.
+"""One JSON line per request on stdout: method, path, status, latency, caller and, for an MCP
+tool call, the tool; never a secret, never a tool's arguments.
 
 The path is logged without its query string, and credentials are never passed in. The line is
 written straight to stdout: building a logging record costs more than the rest of a quick
@@ -16,12 +17,24 @@ import sys
 import time
 from json.encoder import encode_basestring_ascii as json_string
 
+# Where an app notes who called and, on /mcp, which tool: in an ASGI request's scope["state"]
+# (as Starlette's request.state keeps it), or in a WSGI environ.
+CALLER = "plugin.caller"
+TOOL = "plugin.tool"
+
 _stamp: tuple[int, str] = (-1, "")  # the last second formatted, and its text
 # Lines waiting for the end of their loop's pass; each loop touches only its own list.
 _pending: dict[asyncio.AbstractEventLoop, list[str]] = {}
 
 
-def log_request(method: str, path: str, status: int, started: float, caller: str | None) -> None:
+def log_request(
+    method: str,
+    path: str,
+    status: int,
+    started: float,
+    caller: str | None,
+    tool: str | None = None,
+) -> None:
     global _stamp
     latency_ms = round((time.perf_counter() - started) * 1000, 2)
     now = int(time.time())
@@ -37,6 +50,7 @@ def log_request(method: str, path: str, status: int, started: float, caller: str
         + ',"status":' + str(status)
         + ',"latency_ms":' + str(latency_ms)
         + ',"caller":' + who
+        + ("" if tool is None else ',"tool":' + json_string(tool))
         + "}\n"
     )  # fmt: skip
     try:
