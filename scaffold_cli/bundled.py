@@ -9,6 +9,8 @@ import hashlib
 import os
 import shutil
 import subprocess
+import tarfile
+import tempfile
 from pathlib import Path
 
 import platformdirs
@@ -23,6 +25,10 @@ _LOCK_TIMEOUT = 120  # seconds; a sync takes well under one
 _NOT_TEMPLATE = shutil.ignore_patterns("__pycache__", "*.py[co]")
 # In the mirror's .git: what the last sync copied and tagged, so an unchanged source skips it.
 _SYNCED = "plugin-scaffold-synced"
+# The templates of earlier releases (v<version>.tar.gz), so that a project rendered by one of
+# them updates on a machine that never ran it: Copier renders the project's version again to
+# tell the user's edits from the template's.
+_HISTORY = _PACKAGE_DIR / "template_history"
 
 
 class BundledTemplateError(ScaffoldError):
@@ -75,6 +81,7 @@ def ensure_template_repo() -> tuple[Path, str]:
                 return repo, tag  # one git call instead of a copy and four
             _sync_work_tree(source, repo)
             tag = _tag_tree(repo)
+            _tag_history(repo)
             synced.write_text(f"{digest} {tag} {_tree_of(repo, f'refs/tags/{tag}')}\n")
             return repo, tag
     except Timeout as error:
@@ -93,6 +100,8 @@ def ensure_template_repo() -> tuple[Path, str]:
 def _source_digest(source: Path) -> str:
     """A hash of all that _sync_work_tree copies, and of the version that names its tag."""
     digest = hashlib.sha256(__version__.encode())
+    for archive in earlier_release_archives():
+        digest.update(archive.name.encode() + b"\0")
     for path in [source / "copier.yml", *_template_files(source / "template")]:
         digest.update(path.relative_to(source).as_posix().encode() + b"\0")
         content = os.readlink(path).encode() if path.is_symlink() else path.read_bytes()
@@ -156,6 +165,30 @@ def _tag_tree(repo: Path) -> str:
     raise BundledTemplateError(
         f"tags v{__version__}* in {repo} do not match the bundled template; delete that folder"
     )
+
+
+def earlier_release_archives() -> list[Path]:
+    """The earlier releases' templates this install ships, by name."""
+    return sorted(_HISTORY.glob("v*.tar.gz"))
+
+
+def _tag_history(repo: Path) -> None:
+    """Tag each earlier release's template that the mirror lacks, on a commit of its own
+    beside the mirror's branch (Copier checks a version out by its tag)."""
+    for archive in earlier_release_archives():
+        tag = archive.name.removesuffix(".tar.gz")
+        if _tree_of(repo, f"refs/tags/{tag}") is not None:
+            continue
+        with tempfile.TemporaryDirectory() as folder:
+            files, index = Path(folder) / "files", Path(folder) / "index"
+            with tarfile.open(archive) as tar:
+                tar.extractall(files, filter="data")
+            where = {"GIT_INDEX_FILE": str(index), "GIT_WORK_TREE": str(files)}
+            git.output(repo, "add", "--all", "--force", ".", own=True, env=where)
+            tree = git.output(repo, "write-tree", own=True, env=where)
+        message = f"plugin-scaffold {tag.removeprefix('v')} (an earlier release)"
+        commit = git.output(repo, "commit-tree", tree, "-m", message, own=True)
+        git.output(repo, "tag", tag, commit, own=True)
 
 
 def _commit(repo: Path, *options: str) -> None:

@@ -1,5 +1,6 @@
 """The one way plugin-scaffold runs git: with its output captured as text."""
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -14,19 +15,30 @@ _OWN_COMMITS = (
 
 
 def run(
-    cwd: Path | None, *args: str, check: bool = False, own: bool = False
+    cwd: Path | None,
+    *args: str,
+    check: bool = False,
+    own: bool = False,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run `git ARGS` in `cwd`; `own` commits as plugin-scaffold. `check` raises
-    CalledProcessError on failure."""
+    """Run `git ARGS` in `cwd`; `own` commits as plugin-scaffold; `env` adds to the
+    environment. `check` raises CalledProcessError on failure."""
     config = [part for setting in _OWN_COMMITS for part in ("-c", setting)] if own else []
     return subprocess.run(
-        ["git", *config, *args], cwd=cwd, check=check, capture_output=True, text=True
+        ["git", *config, *args],
+        cwd=cwd,
+        check=check,
+        capture_output=True,
+        text=True,
+        env=None if env is None else {**os.environ, **env},
     )
 
 
-def output(cwd: Path | None, *args: str, own: bool = False) -> str:
+def output(
+    cwd: Path | None, *args: str, own: bool = False, env: dict[str, str] | None = None
+) -> str:
     """The stripped stdout of `git ARGS`; raises CalledProcessError when git fails."""
-    return run(cwd, *args, check=True, own=own).stdout.strip()
+    return run(cwd, *args, check=True, own=own, env=env).stdout.strip()
 
 
 def failure(result: subprocess.CompletedProcess[str] | subprocess.CalledProcessError) -> str:

@@ -24,7 +24,19 @@ def git(repo: Path, *args: str) -> str:
 
 
 def tags(repo: Path) -> list[str]:
-    return git(repo, "tag", "--list").splitlines()
+    """The tags of this install's version; those of earlier releases are tested below."""
+    earlier = {
+        archive.name.removesuffix(".tar.gz") for archive in bundled.earlier_release_archives()
+    }
+    return [tag for tag in git(repo, "tag", "--list").splitlines() if tag not in earlier]
+
+
+def test_earlier_releases_are_tagged_too(tiny_bundled, scaffold_home):
+    repo, _ = bundled.ensure_template_repo()
+    for archive in bundled.earlier_release_archives():
+        tag = archive.name.removesuffix(".tar.gz")
+        files = git(repo, "ls-tree", "-r", "--name-only", tag).splitlines()
+        assert "copier.yml" in files and any(f.startswith("template/") for f in files), tag
 
 
 def test_home_is_the_env_var_when_set(scaffold_home):
@@ -185,6 +197,8 @@ def test_wheel_ships_the_template_and_finds_it(tmp_path):
         names = archive.namelist()
         archive.extractall(tmp_path / "site")
     assert "scaffold_cli/_template/copier.yml" in names
+    # The earlier releases' templates, which an update of their projects renders again.
+    assert "scaffold_cli/template_history/v0.1.0.tar.gz" in names
     # Every template file, even one the template's own .gitignore would match.
     template_files = {
         f"scaffold_cli/_template/{path.relative_to(ROOT).as_posix()}"

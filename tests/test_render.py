@@ -166,9 +166,12 @@ def test_each_render_gets_fresh_secrets(render_project) -> None:
 def test_odd_manifest_texts_stay_valid_python_json_and_yaml(render_project) -> None:
     # pytest-copie's answers are defaults: customize_manifest must be given to ask for them.
     project = render_project(project_name="odd", auth="oauth", customize_manifest=True, **ODD_TEXTS)
-    manifest = json.loads((project / "src/odd/well_known/ai-plugin.json").read_text())
+    text = (project / "src/odd/well_known/ai-plugin.json").read_text()
+    manifest = json.loads(text)
     for key, value in ODD_TEXTS.items():
         assert manifest[key] == value
+    # The file is for people to read and edit too: an apostrophe is written as one.
+    assert "Jo's" in text and "\\u0027" not in text
     lint(project)
     run_project_tests(project, "tests/test_plugin_files.py")
 

@@ -64,12 +64,35 @@ def render_bundled_and_commit(where: Path) -> Path:
     return project
 
 
+def render_committed(copie, template: Path, tag: str) -> Path:
+    """`demo` rendered from the template at this tag, committed in a repository of its own."""
+    result = copie.copy(extra_answers={"project_name": "demo"}, template_dir=template, vcs_ref=tag)
+    assert result.exit_code == 0, result.exception
+    project = result.project_dir
+    git(project, "init", "-q")
+    commit_all(project, "rendered")
+    return project
+
+
 def answers_of(project: Path) -> dict:
     return yaml.safe_load((project / ".copier-answers.yml").read_text())
 
 
 def plugin_scaffold(*args: str | Path):
     return CliRunner().invoke(app.app, [str(arg) for arg in args])
+
+
+def update_to_a_newer_install(project: Path):
+    """`update --check` sees v9.9.9 installed, then `update` brings in its README."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(bundled, "__version__", "9.9.9")
+        check = plugin_scaffold("update", "--check", "--project", project)
+        assert check.exit_code == 2 and "v9.9.9" in check.stdout, check.output
+        result = plugin_scaffold("update", "--project", project)
+    assert result.exit_code == 0, result.output
+    assert (project / "README.md").read_text() == "demo is newer\n"
+    assert answers_of(project)["_commit"] == "v9.9.9"
+    return result
 
 
 def script(name: str, *args: str | Path, cwd: Path, home: Path) -> subprocess.CompletedProcess:
@@ -208,14 +231,7 @@ def test_the_bundled_template_updates_to_the_installed_version(tiny_bundled, tmp
     assert plugin_scaffold("update", "--check", "--project", project).exit_code == 0
 
     (tiny_bundled / "template" / "README.md.jinja").write_text("{{ project_name }} is newer\n")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(bundled, "__version__", "9.9.9")
-        check = plugin_scaffold("update", "--check", "--project", project)
-        assert check.exit_code == 2 and "v9.9.9" in check.stdout, check.output
-        result = plugin_scaffold("update", "--project", project)
-    assert result.exit_code == 0, result.output
-    assert (project / "README.md").read_text() == "demo is newer\n"
-    assert answers_of(project)["_commit"] == "v9.9.9"
+    update_to_a_newer_install(project)
 
 
 def test_a_bundled_version_missing_from_this_machine_is_explained(tiny_bundled, tmp_path):
@@ -280,15 +296,8 @@ def test_another_machines_project_updates_to_a_newer_install(from_another_machin
     bundled.ensure_template_repo()  # Bob once ran this version's plugin-new...
     bobs_install = bundled.bundled_source()  # ...then installed a newer one
     (bobs_install / "template" / "README.md.jinja").write_text("{{ project_name }} is newer\n")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(bundled, "__version__", "9.9.9")
-        check = plugin_scaffold("update", "--check", "--project", project)
-        assert check.exit_code == 2 and "v9.9.9" in check.stdout, check.output
-        result = plugin_scaffold("update", "--project", project)
-    assert result.exit_code == 0, result.output
+    result = update_to_a_newer_install(project)
     assert "→ v9.9.9" in result.stdout
-    assert (project / "README.md").read_text() == "demo is newer\n"
-    assert answers_of(project)["_commit"] == "v9.9.9"
     assert (project / "mine.txt").read_text() == "Alice's notes\n"
     assert git(project, "rev-parse", "HEAD") == head
     assert changed(project) == [".copier-answers.yml", "README.md"]
@@ -459,13 +468,7 @@ def real_tagged(tmp_path_factory) -> Path:
 @pytest.fixture
 def real_project(real_tagged: Path, copie) -> Path:
     """v1.0.0 rendered, committed, then edited by its user and committed."""
-    result = copie.copy(
-        extra_answers={"project_name": "demo"}, template_dir=real_tagged, vcs_ref="v1.0.0"
-    )
-    assert result.exit_code == 0, result.exception
-    project = result.project_dir
-    git(project, "init", "-q")
-    commit_all(project, "rendered")
+    project = render_committed(copie, real_tagged, "v1.0.0")
     with (project / "README.md").open("a") as readme:
         readme.write("\nNotes of my own.\n")
     (project / "src" / "demo" / "mine.py").write_text('"""My own module."""\n')
@@ -596,15 +599,9 @@ def previous_and_this(tmp_path_factory) -> Path:
 def test_an_edited_project_of_the_previous_release_updates_and_passes(
     previous_and_this, copie, scaffold_home
 ):
-    result = copie.copy(
-        extra_answers={"project_name": "demo"}, template_dir=previous_and_this, vcs_ref="v0.1.0"
-    )
-    assert result.exit_code == 0, result.exception
-    project = result.project_dir
+    project = render_committed(copie, previous_and_this, "v0.1.0")
     todos = project / "src" / "demo" / "todos.py"
     assert not (project / "src" / "demo" / "runtime").exists()
-    git(project, "init", "-q")
-    commit_all(project, "rendered")
     assert TEMPLATE_LINE in todos.read_text()
     todos.write_text(todos.read_text().replace(TEMPLATE_LINE, MY_LINE))
     (project / "src" / "demo" / "mine.py").write_text('"""My own module."""\n')
@@ -623,6 +620,31 @@ def test_an_edited_project_of_the_previous_release_updates_and_passes(
     assert (project / "src" / "demo" / "runtime" / "service.py").is_file()
     assert not (project / "src" / "demo" / "service.py").exists()
     run_project_tests(project)
+
+
+@pytest.mark.e2e
+def test_an_earlier_releases_project_updates_where_that_release_never_ran(
+    tmp_path, copie, scaffold_home
+):
+    """Alice rendered with plugin-scaffold 0.1.0; Bob installed a later one and never 0.1.0.
+    The release's template ships in the wheel (template_history/), so his update keeps her
+    edits with no step of his own."""
+    archive = ROOT / "scaffold_cli" / "template_history" / "v0.1.0.tar.gz"
+    alices = tmp_path / "alice" / "plugin-scaffold" / "template"  # her bundled repository
+    alices.mkdir(parents=True)
+    subprocess.run(["tar", "-xzf", archive], cwd=alices, check=True)
+    git(alices, "init", "-q")
+    commit_all(alices, "plugin-scaffold 0.1.0", "v0.1.0")
+    project = render_committed(copie, alices, "v0.1.0")
+    (project / "src" / "demo" / "mine.py").write_text('"""Her module."""\n')
+    commit_all(project, "Alice's edits")
+    shutil.rmtree(tmp_path / "alice")  # on Bob's machine
+
+    update = script("plugin-scaffold", "update", cwd=project, home=scaffold_home)
+    assert update.returncode == 0, update.stdout + update.stderr
+    assert f"v0.1.0 → v{__version__}" in update.stdout
+    assert (project / "src" / "demo" / "runtime" / "operations.py").is_file()
+    assert (project / "src" / "demo" / "mine.py").read_text() == '"""Her module."""\n'
 
 
 # ─── the real bundled template, offline ──────────────────────────────────────

@@ -109,11 +109,7 @@ class Inputs:
                 arguments[parameter.argument] = value
         if self.body_check is not None and (self.body_required or call.body.strip()):
             payload = json_object(call.body)
-            _check(self.body_check, payload, _body_subject)
-            _refuse_lone_surrogates(payload, "request body")
-            for name, argument in self.body_fields:
-                if name in payload:
-                    arguments[argument] = payload[name]
+            self._take_body(self.body_check, payload, _body_subject, arguments)
         return arguments
 
     def read_arguments(self, given: dict[str, Any]) -> dict[str, Any]:
@@ -139,15 +135,23 @@ class Inputs:
                 f'there is no argument "{unknown}"; the tool\'s inputSchema lists them'
             )
         payload = {key: value for key, value in given.items() if key in fields}
-        if self.body_check is None:
-            return arguments
-        if payload or self.body_required:
-            _check(self.body_check, payload, _argument_subject)
-            _refuse_lone_surrogates(payload, "arguments")
+        if self.body_check is not None and (self.body_required or payload):
+            self._take_body(self.body_check, payload, _argument_subject, arguments)
+        return arguments
+
+    def _take_body(
+        self,
+        check: Callable[[Any], Any],
+        payload: dict[str, Any],
+        subject: Callable[[str], str],
+        arguments: dict[str, Any],
+    ) -> None:
+        """Check the JSON body's fields against its schema, then hand them to the handler."""
+        _check(check, payload, subject)
+        _refuse_lone_surrogates(payload, subject(""))
         for name, argument in self.body_fields:
             if name in payload:
                 arguments[argument] = payload[name]
-        return arguments
 
 
 def operation_inputs(spec: dict[str, Any], item: dict[str, Any], details: dict[str, Any]) -> Inputs:
