@@ -181,14 +181,21 @@ def _tag_history(repo: Path) -> None:
             continue
         with tempfile.TemporaryDirectory() as folder:
             files, index = Path(folder) / "files", Path(folder) / "index"
-            with tarfile.open(archive) as tar:
-                tar.extractall(files, filter="data")
+            _extract(archive, files)
             where = {"GIT_INDEX_FILE": str(index), "GIT_WORK_TREE": str(files)}
             git.output(repo, "add", "--all", "--force", ".", own=True, env=where)
             tree = git.output(repo, "write-tree", own=True, env=where)
         message = f"plugin-scaffold {tag.removeprefix('v')} (an earlier release)"
         commit = git.output(repo, "commit-tree", tree, "-m", message, own=True)
         git.output(repo, "tag", tag, commit, own=True)
+
+
+def _extract(archive: Path, folder: Path) -> None:
+    with tarfile.open(archive) as tar:
+        if hasattr(tarfile, "data_filter"):
+            tar.extractall(folder, filter="data")
+        else:  # Python before 3.10.12 and 3.11.4; the archive is this package's own
+            tar.extractall(folder)
 
 
 def _commit(repo: Path, *options: str) -> None:
