@@ -8,7 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 CONNECTIONS = 32
-POST_SCRIPT = Path(__file__).resolve().parent / "post_todo.lua"
+HERE = Path(__file__).resolve().parent
+POST_SCRIPT = HERE / "post_todo.lua"
+# getTodos as an MCP tools/call, in each protocol era a server must answer.
+MCP_SCRIPTS = {
+    "2026-07-28": HERE / "mcp_get_todos.lua",
+    "2025-11-25": HERE / "mcp_get_todos_2025.lua",
+}
 _UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 
 
@@ -20,10 +26,11 @@ class WrkResult:
     errors: int  # non-2xx/3xx answers plus socket errors
 
 
-def run_wrk(url: str, seconds: int, post: bool = False) -> WrkResult:
+def run_wrk(url: str, seconds: int, script: Path | None = None) -> WrkResult:
+    """wrk's numbers for GET url, or for the requests a wrk Lua script makes of it."""
     command = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency"]
-    if post:
-        command += ["-s", str(POST_SCRIPT)]
+    if script is not None:
+        command += ["-s", str(script)]
     output = subprocess.run(
         [*command, url], check=True, capture_output=True, text=True, timeout=seconds + 60
     ).stdout

@@ -20,11 +20,11 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
-from loadgen import CONNECTIONS, WrkResult, run_wrk
+from loadgen import CONNECTIONS, MCP_SCRIPTS, POST_SCRIPT, WrkResult, run_wrk
 from servers import (
     Server,
     free_port,
@@ -55,6 +55,9 @@ MIN_DEFAULT_VS_SEED = 5.0
 MIN_DEFAULT_VS_BARE = 0.35
 MIN_ANY_VS_SEED = 2.0
 MAX_RSS_MB = 80.0
+MIN_MCP_VS_SEED = 1.0  # tools/call getTodos on the default framework, in each protocol era
+MIN_MCP_VS_BARE_MCP = 0.80
+MAX_MCP_RSS_MB = 100.0  # once /mcp has served, with the SDK loaded
 # The production server each framework's rendered plugin runs on (its server.py).
 SERVERS = {"fastapi": "Granian", "quart": "uvicorn", "flask": "Granian"}
 
@@ -72,6 +75,18 @@ class Measured:
     get: WrkResult
     post: WrkResult | None
     rss_mb: list[float]
+    mcp: dict[str, WrkResult] = field(default_factory=dict)  # by protocol era
+    mcp_rss_mb: list[float] = field(default_factory=list)
+
+    def operations(self) -> list[str]:
+        rest = ["getTodos", "addTodo"] if self.post else ["getTodos"]
+        return rest + [mcp_operation(era) for era in self.mcp]
+
+    def rate(self, operation: str) -> float:
+        eras = {mcp_operation(era): result for era, result in self.mcp.items()}
+        result = eras.get(operation) or (self.get if operation == "getTodos" else self.post)
+        assert result is not None, f"{self.server} has no {operation} run"
+        return result.requests_per_s
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -246,6 +261,7 @@ def _tool(name: str) -> str:
 
 SEED = "seed reference (Quart `app.run()`, in-memory)"
 BARE = "bare ASGI on uvicorn (ceiling)"
+BARE_MCP = "bare MCP SDK, one empty tool, on Granian (its ceiling)"
 
 
 def serving_section(work: Path, seconds: int, targets: list[Target]) -> str:
@@ -262,6 +278,9 @@ def serving_section(work: Path, seconds: int, targets: list[Target]) -> str:
             progress(f"benchmarking {label}")
             with _reference_server(label, script) as server:
                 results[label] = _measure(server, seconds)
+        progress(f"benchmarking {BARE_MCP}")
+        with _reference_server(BARE_MCP, [REFERENCE / "bare_mcp.py"], ready="/mcp") as server:
+            bare_mcp, bare_mcp_rss = _measure_mcp(server, seconds)
         # The machine's speed drifts during a run, so each plugin is compared with the seed
         # measured just before and just after it, not with one seed run for all.
         for framework in Framework:
@@ -270,19 +289,20 @@ def serving_section(work: Path, seconds: int, targets: list[Target]) -> str:
             progress(f"benchmarking {label}, then the seed again")
             env = _plugin_env(project, f"sqlite:///{work / framework.value}.sqlite3")
             with _plugin_server(label, project, env) as server:
-                results[label] = _measure(server, seconds)
+                results[label] = _measure(server, seconds, mcp=True)
             seed_runs.append(_measure(seed, seconds, preload=False))
             pairs.append(Paired(label, results[label], seed_runs[-2], seed_runs[-1]))
     results = {SEED: seed_runs[0], **results}
-    _serving_targets(results, pairs, targets)
+    _serving_targets(results, pairs, bare_mcp, targets)
     rows = [
         "## 2. Serving",
         "",
         (
             f"One server process each (auth none), {CONNECTIONS} connections, one wrk thread. "
             f"getTodos: `GET /todos/{USER}` with {PRELOADED_TODOS} TODOs; addTodo: "
-            f"`POST /todos/{POST_USER}` (post_todo.lua). RSS after the run. The seed row is its "
-            "first run."
+            f"`POST /todos/{POST_USER}` (post_todo.lua). MCP getTodos: `tools/call getTodos` "
+            f"for {USER} at `POST /mcp`, in each protocol era (mcp_get_todos*.lua). RSS after the "
+            "REST runs, and again after the MCP runs. The seed row is its first run."
         ),
         "",
         "| server | operation | req/s | p50 (ms) | p99 (ms) | errors | RSS (MB) |",
@@ -293,6 +313,10 @@ def serving_section(work: Path, seconds: int, targets: list[Target]) -> str:
         rows.append(_wrk_row(label, "getTodos", measured.get, rss))
         if measured.post is not None:
             rows.append(_wrk_row(label, "addTodo", measured.post, rss))
+        for era, result in measured.mcp.items():
+            rows.append(_wrk_row(label, mcp_operation(era), result, _rss_text(measured.mcp_rss_mb)))
+    for era, result in bare_mcp.items():
+        rows.append(_wrk_row(BARE_MCP, mcp_operation(era), result, _rss_text(bare_mcp_rss)))
     bare = results[BARE].get.requests_per_s
     rows += [
         "",
@@ -311,7 +335,7 @@ def serving_section(work: Path, seconds: int, targets: list[Target]) -> str:
         "| --- | --- | ---: | ---: | ---: | ---: |",
     ]
     for pair in pairs:
-        for operation in ("getTodos", "addTodo"):
+        for operation in pair.plugin.operations():
             plugin, before, after = pair.rates(operation)
             rows.append(
                 f"| {pair.label} | {operation} | {plugin:,.0f} | {before:,.0f} | {after:,.0f} "
@@ -330,22 +354,28 @@ class Paired:
     seed_after: Measured
 
     def rates(self, operation: str) -> tuple[float, float, float]:
-        plugin, before, after = (
-            (run.get if operation == "getTodos" else run.post).requests_per_s
-            for run in (self.plugin, self.seed_before, self.seed_after)
-        )
-        return plugin, before, after
+        """The plugin's rate for the operation, and the seed's REST getTodos or addTodo, which
+        is what an MCP call of getTodos replaces."""
+        rest = "addTodo" if operation == "addTodo" else "getTodos"
+        before, after = self.seed_before.rate(rest), self.seed_after.rate(rest)
+        return self.plugin.rate(operation), before, after
 
     def ratio(self, operation: str) -> float:
         plugin, before, after = self.rates(operation)
         return plugin / statistics.mean((before, after))
 
 
+def mcp_operation(era: str) -> str:
+    return f"MCP getTodos ({era})"
+
+
 @contextlib.contextmanager
-def _reference_server(label: str, script: list[Path | str]) -> Iterator[Server]:
+def _reference_server(
+    label: str, script: list[Path | str], ready: str = f"/todos/{USER}"
+) -> Iterator[Server]:
     port = free_port()
     command = [sys.executable, *map(str, script), str(port)]
-    with running(label, command, REFERENCE, _clean_env(), port, f"/todos/{USER}") as server:
+    with running(label, command, REFERENCE, _clean_env(), port, ready) as server:
         yield server
 
 
@@ -374,24 +404,53 @@ def _plugin_server(label: str, project: Path, env: dict[str, str], *extra: str) 
         yield server
 
 
-def _measure(server: Server, seconds: int, post: bool = True, preload: bool = True) -> Measured:
+def _measure(
+    server: Server, seconds: int, post: bool = True, preload: bool = True, mcp: bool = False
+) -> Measured:
     for number in range(PRELOADED_TODOS if preload else 0):
         post_json(server.url(f"/todos/{USER}"), {"todo": f"todo {number}"})
     get_url, post_url = server.url(f"/todos/{USER}"), server.url(f"/todos/{POST_USER}")
     run_wrk(get_url, WARM_UP_SECONDS)  # imports, caches, connection pools
     get = run_wrk(get_url, seconds)
-    added = run_wrk(post_url, seconds, post=True) if post else None
-    return Measured(server.name, get, added, tree_rss(server.process.pid))
+    added = run_wrk(post_url, seconds, POST_SCRIPT) if post else None
+    measured = Measured(server.name, get, added, tree_rss(server.process.pid))
+    if mcp:
+        measured.mcp, measured.mcp_rss_mb = _measure_mcp(server, seconds)
+    return measured
+
+
+def _measure_mcp(server: Server, seconds: int) -> tuple[dict[str, WrkResult], list[float]]:
+    """getTodos as a tools/call at /mcp in each protocol era, and the RSS after them."""
+    url, runs = server.url("/mcp"), {}
+    for era, script in MCP_SCRIPTS.items():
+        run_wrk(url, WARM_UP_SECONDS, script)  # the SDK's import, on the first call
+        runs[era] = run_wrk(url, seconds, script)
+    return runs, tree_rss(server.process.pid)
 
 
 def _serving_targets(
-    results: dict[str, Measured], pairs: list[Paired], targets: list[Target]
+    results: dict[str, Measured],
+    pairs: list[Paired],
+    bare_mcp: dict[str, WrkResult],
+    targets: list[Target],
 ) -> None:
     bare = results[BARE].get.requests_per_s
     default = _default_framework()
     for pair in pairs:
         label = pair.label
         if label.startswith(f"{default} "):
+            for era in MCP_SCRIPTS:
+                what = f"{label} {mcp_operation(era)}"
+                ratio = pair.ratio(mcp_operation(era))
+                targets.append(_ratio_target(what, ratio, MIN_MCP_VS_SEED))
+                share = pair.plugin.mcp[era].requests_per_s / bare_mcp[era].requests_per_s
+                targets.append(
+                    Target(
+                        f"{what} ≥ {MIN_MCP_VS_BARE_MCP:.0%} of the bare MCP SDK",
+                        f"{share:.0%}",
+                        share >= MIN_MCP_VS_BARE_MCP,
+                    )
+                )
             targets.append(
                 _ratio_target(f"{label} getTodos", pair.ratio("getTodos"), MIN_DEFAULT_VS_SEED)
             )
@@ -415,6 +474,15 @@ def _serving_targets(
                 biggest < MAX_RSS_MB,
             )
         )
+        if measured.mcp:
+            biggest = max(measured.mcp_rss_mb, default=float("nan"))
+            targets.append(
+                Target(
+                    f"{label}: RSS per process < {MAX_MCP_RSS_MB:g} MB with /mcp loaded",
+                    f"{biggest:.1f} MB",
+                    biggest < MAX_MCP_RSS_MB,
+                )
+            )
 
 
 def _ratio_target(what: str, ratio: float, minimum: float) -> Target:

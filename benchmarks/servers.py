@@ -70,6 +70,9 @@ def _wait_ready(server: Server, path: str) -> None:
             with urllib.request.urlopen(server.url(path), timeout=2) as response:
                 if response.status == 200:
                     return
+        except urllib.error.HTTPError as error:
+            if error.code < 500:  # an answer all the same, e.g. MCP's to a plain GET
+                return
         except (urllib.error.URLError, OSError):
             pass
         time.sleep(0.1)
