@@ -1,8 +1,9 @@
 """`plugin-scaffold dev --upstream URL`: a local proxy in front of a plugin's API for development.
 
 It serves the manifest and spec (local files, reloaded on change, or the upstream's) with every
-URL pointing at itself, forwards every other call, and shows each call in the terminal and on
-a live page at /_events.
+URL pointing at itself, forwards every other call (MCP's /mcp too, event streams as they come,
+with the OAuth discovery documents pointing at itself), and shows each call in the terminal
+and on a live page at /_events, an MCP call with the tool it called and whether it failed.
 """
 
 import signal
@@ -53,7 +54,7 @@ def dev(
         float, typer.Option(metavar="SECONDS", help="Give up on the upstream after this long.")
     ] = DEFAULT_TIMEOUT,
 ) -> None:
-    """Proxy a plugin's API locally: its manifest and spec point here, and every call is shown."""
+    """Proxy a plugin's API and /mcp locally: its files point here, and every call is shown."""
     _check_upstream(upstream)
     for flag, path in (("--manifest", manifest), ("--spec", spec)):
         if path is not None and not path.is_file():
@@ -93,6 +94,7 @@ def dev(
     typer.echo(f"  manifest  {here}{MANIFEST_PATH} ({_origin(manifest)})")
     if spec is not None:
         typer.echo(f"  spec      {spec} (reloaded when it changes)")
+    typer.echo(f"  MCP       {here}/mcp")
     typer.echo(f"  calls     {here}/_events (live page), {here}/_events.json")
     typer.echo("Press Ctrl+C to stop.")
     proxy = server(app, sock)

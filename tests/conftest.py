@@ -1,10 +1,12 @@
 """Fixtures shared by the tests: an isolated home, a tiny stand-in template, and projects of
 the real template rendered through pytest-copie."""
 
-from collections.abc import Callable
+import subprocess
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from helpers import Served
 
 from scaffold_cli import bundled
 
@@ -97,3 +99,34 @@ def render_project(copie, bundled_template: tuple[Path, str]) -> Callable[..., P
         return result.project_dir
 
     return render
+
+
+@pytest.fixture
+def start_proxy() -> Iterator[Callable[..., str]]:
+    """Start `create_proxy_app(upstream, ...)` (the dev proxy) in-process; its URL."""
+    from scaffold_cli.devproxy.app import create_proxy_app
+
+    started: list[Served] = []
+
+    def start(upstream: str, *args, **kwargs) -> str:
+        started.append(Served(create_proxy_app(upstream, *args, **kwargs)))
+        return started[-1].url
+
+    yield start
+    for served in started:
+        served.stop()
+
+
+@pytest.fixture
+def processes() -> Iterator[list[subprocess.Popen]]:
+    """Processes a test starts, stopped after it."""
+    started: list[subprocess.Popen] = []
+    yield started
+    for process in started:
+        if process.poll() is None:
+            process.terminate()  # a plugin's server then stops its workers; kill() orphans them
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)

@@ -1,9 +1,19 @@
 """Checks shared by the test modules."""
 
+import json
 import os
+import socket
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
+from typing import Any
+
+import httpx
+from typer.testing import CliRunner
+
+from scaffold_cli.app import app
 
 
 def assert_refused(result, *needles: str) -> None:
@@ -45,3 +55,63 @@ def console_script(
         timeout=180,
         check=False,
     )
+
+
+def loopback_socket() -> tuple[socket.socket, str]:
+    """A socket bound to a free port on 127.0.0.1, and its http:// URL."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    return sock, f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Served:
+    """An ASGI app on uvicorn in a thread, on a free loopback port (or on `sock`)."""
+
+    def __init__(self, app: Any, sock: socket.socket | None = None) -> None:
+        from scaffold_cli.devproxy.server import server as quiet_server
+
+        if sock is None:
+            sock, self.url = loopback_socket()
+        else:
+            self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        self.server = quiet_server(app, sock)
+        self.thread = threading.Thread(target=self.server.run, args=([sock],), daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            assert self.thread.is_alive() and time.monotonic() < deadline, "server did not start"
+            time.sleep(0.01)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+def wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        assert process.poll() is None, log.read_text()
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise AssertionError(f"{url} did not come up: {log.read_text()}")
+
+
+def check(*args: str) -> tuple[int, dict[str, Any]]:
+    """`plugin-scaffold check --json ARGS`: its exit status and its report."""
+    result = CliRunner().invoke(app, ["check", "--json", *args])
+    assert result.exit_code in (0, 1), result.output
+    return result.exit_code, json.loads(result.stdout)
+
+
+def found(report: dict[str, Any]) -> set[tuple[str, str]]:
+    """(rule, severity) of each finding in a check's report."""
+    return {(finding["rule"], finding["severity"]) for finding in report["findings"]}

@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from helpers import check, found
 from typer.testing import CliRunner
 
 from scaffold_cli.app import app
@@ -106,16 +107,6 @@ def write_plugin(folder: Path, manifest: dict[str, Any], spec: dict[str, Any]) -
     (folder / "openapi.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
     (folder / "logo.png").write_bytes(PNG)
     return folder
-
-
-def check(*args: str) -> tuple[int, dict[str, Any]]:
-    result = runner.invoke(app, ["check", "--json", *args])
-    assert result.exit_code in (0, 1), result.output
-    return result.exit_code, json.loads(result.stdout)
-
-
-def found(report: dict[str, Any]) -> set[tuple[str, str]]:
-    return {(finding["rule"], finding["severity"]) for finding in report["findings"]}
 
 
 # Each case: a change to the good plugin (it may return raw files to write over it), the rule
@@ -696,6 +687,7 @@ def test_broken_live_plugin() -> None:
         ("live.logo.format", "error"),
         ("live.cors.preflight", "error"),
         ("live.operation.status", "error"),
+        ("mcp.endpoint", "hint"),  # a POST to /mcp gets 501
     }
     other_host = base.replace("127.0.0.1", "localhost")
     failing = [f["message"] for f in report["findings"] if f["rule"] == "live.operation.status"]
@@ -718,6 +710,7 @@ def test_unfinished_live_plugin() -> None:
         ("spec.servers.host", "error"),  # PLUGIN_HOSTNAME
         ("live.logo.unreachable", "error"),
         ("live.cors.private_network", "warning"),
+        ("mcp.endpoint", "hint"),
     }
 
 
@@ -787,9 +780,37 @@ def test_rendered_plugin_passes(render_project, tmp_path: Path, auth: str, frame
 
     workdir = tmp_path / "run"
     workdir.mkdir()
+    token = SERVER_ENV["PLUGIN_SERVICE_TOKEN"]
     with serving(project, package, workdir) as base:
         code, report = check(base)
+        if auth == "service_http":  # /mcp's tools too, with the credential
+            signed_in = check(base, "--header", f"Authorization: Bearer {token}")
     assert (code, report["errors"]) == (0, 0), report["findings"]
-    # The only warning is the localhost note, for the modes ChatGPT refused on localhost.
-    expected = set() if auth == "none" else {("manifest.auth.localhost", "warning")}
+    # The only warnings: the localhost note, for the modes ChatGPT refused on localhost, and
+    # /mcp's 401 without OAuth metadata (MCP clients are given a token by hand).
+    expected = set()
+    if auth != "none":
+        expected = {
+            ("manifest.auth.localhost", "warning"),
+            ("mcp.auth.resource_metadata", "warning"),
+        }
     assert {(rule, severity) for rule, severity in found(report) if severity != "hint"} == expected
+    assert ("mcp.endpoint", "hint") not in found(report)  # /mcp was checked
+    assert (("mcp.auth.required", "hint") in found(report)) == (auth != "none")
+    if auth == "service_http":
+        code, report = signed_in
+        assert (code, report["errors"]) == (0, 0), report["findings"]
+        assert "mcp.auth.required" not in {rule for rule, _severity in found(report)}
+
+
+@pytest.mark.e2e
+def test_rendered_mcp_endpoint_passes(render_project, tmp_path: Path) -> None:
+    """A rendered plugin's /mcp as any MCP server is checked: its read-only tools that need no
+    arguments (sport_stats has four) are called, and their results match their outputSchema."""
+    project = render_project(project_name="league", example="sport_stats")
+    workdir = tmp_path / "run"
+    workdir.mkdir()
+    with serving(project, "league", workdir) as base:
+        code, report = check(f"{base}/mcp")
+    assert code == 0, report["findings"]
+    assert found(report) == {("mcp.host", "hint")}, report["findings"]

@@ -1,7 +1,8 @@
 """plugin-scaffold dev: the local proxy, always against real servers on loopback.
 
-The upstream is a small Starlette app (or a rendered plugin), and the proxy runs in-process on
-uvicorn or as the real `plugin-scaffold dev` command. The live page runs in Debian's Chromium.
+The upstream is a small Starlette app with an MCP server built with the SDK at /mcp (or a
+rendered plugin), and the proxy runs in-process on uvicorn or as the real `plugin-scaffold dev`
+command. The live page runs in Debian's Chromium. test_dev_mcp.py has the proxy's MCP side.
 """
 
 import asyncio
@@ -15,21 +16,20 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 import yaml
-from starlette.applications import Starlette
+from helpers import Served, free_port, wait_until_up
+from mcp_upstream import mcp_app, with_client
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from typer.testing import CliRunner
 
 from scaffold_cli import app as scaffold_app
-from scaffold_cli.devproxy.app import create_proxy_app
-from scaffold_cli.devproxy.server import server as proxy_server
 
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
 BIN = Path(sys.executable).parent
@@ -144,63 +144,21 @@ async def redirect(request: Request) -> Response:
     return Response(status_code=302, headers={"location": "/elsewhere"})
 
 
-UPSTREAM = Starlette(
-    routes=[
-        Route("/.well-known/ai-plugin.json", manifest),
-        Route("/openapi.yaml", spec),
-        Route("/oauth/token", token, methods=["POST"]),
-        Route("/slow", slow),
-        Route("/redirect", redirect),
-        Route("/{path:path}", echo, methods=METHODS),
-    ]
-)
-
-
-class Served:
-    """An ASGI app on uvicorn in a thread, on a free loopback port."""
-
-    def __init__(self, app: Starlette) -> None:
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-        self.server = proxy_server(app, sock)
-        self.thread = threading.Thread(target=self.server.run, args=([sock],), daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            assert self.thread.is_alive() and time.monotonic() < deadline, "server did not start"
-            time.sleep(0.01)
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
+ROUTES = [
+    Route("/.well-known/ai-plugin.json", manifest),
+    Route("/openapi.yaml", spec),
+    Route("/oauth/token", token, methods=["POST"]),
+    Route("/slow", slow),
+    Route("/redirect", redirect),
+    Route("/{path:path}", echo, methods=METHODS),
+]
 
 
 @pytest.fixture(scope="module")
 def upstream() -> Iterator[str]:
-    served = Served(UPSTREAM)
+    served = Served(mcp_app(ROUTES))  # the SDK's /mcp, then the routes above
     yield served.url
     served.stop()
-
-
-@pytest.fixture
-def start_proxy() -> Iterator[Callable[..., str]]:
-    """Start `create_proxy_app(upstream, ...)` in-process; its URL."""
-    started: list[Served] = []
-
-    def start(upstream: str, *args, **kwargs) -> str:
-        started.append(Served(create_proxy_app(upstream, *args, **kwargs)))
-        return started[-1].url
-
-    yield start
-    for served in started:
-        served.stop()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def no_secret_in(text: str) -> None:
@@ -534,32 +492,6 @@ class Lines:
         raise AssertionError(f"no line matching {pattern!r} in {self.seen}")
 
 
-def wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        assert process.poll() is None, log.read_text()
-        try:
-            httpx.get(url, timeout=1)
-            return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise AssertionError(f"{url} did not come up: {log.read_text()}")
-
-
-@pytest.fixture
-def processes() -> Iterator[list[subprocess.Popen]]:
-    started: list[subprocess.Popen] = []
-    yield started
-    for process in started:
-        if process.poll() is None:
-            process.terminate()  # a plugin's server then stops its workers; kill() orphans them
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
-
-
 @pytest.mark.e2e
 def test_the_command_proxies_a_rendered_plugin(render_project, tmp_path, processes):
     project = render_project(project_name="demo", auth="service_http")
@@ -677,6 +609,20 @@ def test_the_live_page_shows_calls_as_they_happen(upstream, start_proxy, tmp_pat
             expect(visible).to_have_count(2)
             page.fill("#filter", "")
             expect(visible).to_have_count(5)
+
+            # An MCP call from the SDK's client: its row says what it called and how it ended.
+            page.fill("#filter", "divide")
+            arguments = {"a": 1, "b": 0, "password": PASSWORD}
+            result = with_client(proxy + "/mcp", "auto", lambda c: c.call_tool("divide", arguments))
+            assert result.is_error
+            expect(visible).to_have_count(1)
+            expect(visible).to_contain_text("/mcptools/call divide isError")
+            visible.click()
+            summary = page.locator("tr.details:visible .call-summary")
+            expect(summary).to_contain_text("MCP: tools/call divide")
+            expect(summary).to_contain_text('"password": "[redacted]"')
+            expect(summary).to_contain_text("isError: true")
+            page.screenshot(path=tmp_path / "mcp-call.png", full_page=True)
 
             content = page.content()
             no_secret_in(content)

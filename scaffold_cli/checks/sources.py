@@ -34,6 +34,10 @@ class CheckError(ScaffoldError):
     """The target cannot be checked at all: no manifest there, or no answer."""
 
 
+class NoManifest(CheckError):
+    """A URL answers, but with no manifest: it may be an MCP server instead."""
+
+
 class Unavailable(Exception):
     """A file the manifest names could not be read; the message says why."""
 
@@ -100,7 +104,7 @@ class UrlSource:
                 "check that URL instead"
             )
         if response.status_code != 200:
-            raise CheckError(f"no manifest at {self.base_url} (HTTP {response.status_code})")
+            raise NoManifest(f"no manifest at {self.base_url} (HTTP {response.status_code})")
         self.manifest = Document(response.content, self.base_url, is_url=True)
 
     def read(self, url: PluginUrl) -> tuple[bytes, str]:

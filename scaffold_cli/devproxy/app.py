@@ -1,8 +1,10 @@
 """The proxy's routes: its own event pages, the plugin's files pointed at it, and the rest forwarded.
 
 `/_events*` is the proxy's; `/.well-known/ai-plugin.json` and the spec come from the local
-files when given (else from the upstream) with every URL naming the proxy; everything else is
-forwarded unchanged. Every exchange but the proxy's own pages is recorded.
+files when given (else from the upstream) with every URL naming the proxy, and so do the
+OAuth discovery documents and a 401's `resource_metadata`; everything else is forwarded
+unchanged, an event stream (MCP's SSE) as it comes. Every exchange but the proxy's own pages
+is recorded, a call to `/mcp` with what it called.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from starlette.routing import Route
 
 from scaffold_cli.devproxy import DEFAULT_TIMEOUT
 from scaffold_cli.devproxy import forward as forwarding
+from scaffold_cli.devproxy.discovery import is_discovery_path, point_headers_here, rewrite_metadata
+from scaffold_cli.devproxy.event_stream import EventStreamReader
 from scaffold_cli.devproxy.events import EventLog, Exchange
 from scaffold_cli.devproxy.files import (
     DocumentError,
@@ -33,7 +37,9 @@ from scaffold_cli.devproxy.files import (
     parse_manifest,
     parse_spec,
 )
-from scaffold_cli.devproxy.forward import Reply, error_reply
+from scaffold_cli.devproxy.forward import Reply, answer_headers, error_reply
+from scaffold_cli.devproxy.mcp_calls import McpCall, is_mcp_path
+from scaffold_cli.devproxy.relay import RelayedStream, is_event_stream, whole_characters
 from scaffold_cli.devproxy.rewrite import (
     DEFAULT_SPEC_PATH,
     MANIFEST_PATH,
@@ -70,22 +76,14 @@ class Proxy:
             return JSONResponse({"error": "not_found", "message": "no such proxy page"}, 404)
         started = time.perf_counter()
         body = await request.body()
-        reply = await self._reply(request, body)
-        target = _target(request)
-        self.events.record(
-            Exchange(
-                method=request.method,
-                path=target,
-                status=reply.status,
-                latency_ms=(time.perf_counter() - started) * 1000,
-                request_headers=_headers(request),
-                request_body=body,
-                response_headers=reply.headers,
-                response_body=b"" if request.method == "HEAD" else reply.body,
-                source=reply.source,
-                note=reply.note,
-            )
-        )
+        call = McpCall(body) if is_mcp_path(request.url.path) else None
+        answer = await self._reply(request, body)
+        if isinstance(answer, httpx.Response):
+            return self._relay(request, body, answer, call, started)
+        reply = self._pointed_here(request, answer)
+        if call is not None:
+            call.read_answer(reply.body, _header(reply.headers, "content-type"))
+        self._record(request, body, reply, started, call)
         response = Response(reply.body, reply.status)
         headers = [
             (name.encode("latin-1"), value.encode("latin-1")) for name, value in reply.headers
@@ -95,7 +93,8 @@ class Proxy:
         response.raw_headers = headers
         return response
 
-    async def _reply(self, request: Request, body: bytes) -> Reply:
+    async def _reply(self, request: Request, body: bytes) -> Reply | httpx.Response:
+        """The answer; an event stream's still open, to be passed on as it comes."""
         path = request.url.path
         if request.method in ("GET", "HEAD"):
             if path == MANIFEST_PATH:
@@ -103,13 +102,101 @@ class Proxy:
             spec_paths = self._spec_paths()
             if path in spec_paths:
                 return await self._spec(request, body, as_json=spec_paths[path])
-        return await self._forward(request, body)
+            if is_discovery_path(path):
+                return await self._discovery(request, body)
+        assert self.http is not None, "the app's lifespan opens the client"
+        target, headers = _target(request), _headers(request)
+        answer = await forwarding.open_answer(
+            self.http, self.upstream, request.method, target, headers, body
+        )
+        if isinstance(answer, Reply) or (request.method != "HEAD" and is_event_stream(answer)):
+            return answer
+        return await forwarding.read_answer(self.http, self.upstream, answer, request.method)
+
+    def _relay(
+        self,
+        request: Request,
+        body: bytes,
+        answer: httpx.Response,
+        call: McpCall | None,
+        started: float,
+    ) -> Response:
+        """Pass the stream on as it comes, reading an MCP call's answer from its events, and
+        record the exchange with the stream's first bytes when it ends."""
+        headers = answer_headers(answer, request.method)
+        reply = self._pointed_here(request, Reply(answer.status_code, headers, b""))
+        events = EventStreamReader(call.read_event) if call is not None else None
+        kept = bytearray()
+        size = 0
+
+        def on_chunk(chunk: bytes) -> None:
+            nonlocal size
+            size += len(chunk)
+            if len(kept) < self.events.body_limit:
+                kept.extend(chunk[: self.events.body_limit - len(kept)])
+            if events is not None:
+                events.feed(chunk)
+
+        def on_end(note: str | None) -> None:
+            reply.body, reply.note = whole_characters(bytes(kept)), note or reply.note
+            self._record(request, body, reply, started, call, size)
+
+        return RelayedStream(answer, reply.headers, on_chunk, on_end)
+
+    def _record(
+        self,
+        request: Request,
+        body: bytes,
+        reply: Reply,
+        started: float,
+        call: McpCall | None,
+        response_size: int | None = None,
+    ) -> None:
+        self.events.record(
+            Exchange(
+                method=request.method,
+                path=_target(request),
+                status=reply.status,
+                latency_ms=(time.perf_counter() - started) * 1000,
+                request_headers=_headers(request),
+                request_body=body,
+                response_headers=reply.headers,
+                response_body=b"" if request.method == "HEAD" else reply.body,
+                source=reply.source,
+                note=reply.note,
+                response_size=response_size,
+                mcp=call.summary() if call is not None else None,
+            )
+        )
+
+    def _pointed_here(self, request: Request, reply: Reply) -> Reply:
+        """The reply with its WWW-Authenticate and Location on the proxy, where they name the
+        upstream (discovery.point_headers_here)."""
+        headers = point_headers_here(reply.headers, base_url(request), self.upstream)
+        if headers == reply.headers:
+            return reply
+        note = reply.note or "URLs rewritten to the proxy"
+        return Reply(reply.status, headers, reply.body, reply.source, note)
 
     async def _forward(self, request: Request, body: bytes, method: str | None = None) -> Reply:
         assert self.http is not None, "the app's lifespan opens the client"
         method = method or request.method
         target, headers = _target(request), _headers(request)
         return await forwarding.forward(self.http, self.upstream, method, target, headers, body)
+
+    async def _discovery(self, request: Request, body: bytes) -> Reply:
+        """An OAuth discovery document with the URLs naming the upstream on the proxy."""
+        reply = await self._forward(request, body, "GET")  # a HEAD too, as for the manifest
+        if reply.status != 200 or reply.source != "upstream":
+            return reply
+        document = _json_object(reply.body)
+        if document is None:
+            return reply  # not a JSON object: the client judges it as the upstream sent it
+        rewritten = rewrite_metadata(document, base_url(request), self.upstream)
+        if rewritten == document:
+            return reply
+        content, media_type = dump(rewritten, True)
+        return _rewritten(reply, content, media_type)
 
     def _spec_paths(self) -> dict[str, bool | None]:
         """Each path the spec is served at, and whether as JSON (None: as its source is)."""
@@ -309,3 +396,15 @@ def _int(value: str | None) -> int:
         return max(int(value or 0), 0)
     except ValueError:
         return 0
+
+
+def _header(headers: list[tuple[str, str]], name: str) -> str:
+    return ", ".join(value for key, value in headers if key.lower() == name)
+
+
+def _json_object(body: bytes) -> dict[str, Any] | None:
+    try:
+        document = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    return document if isinstance(document, dict) else None

@@ -34,6 +34,8 @@ class Exchange:
     response_body: bytes
     source: str  # "upstream", or what the proxy answered from
     note: str | None = None
+    response_size: int | None = None  # when response_body is only the stream's beginning
+    mcp: dict[str, Any] | None = None  # an MCP call's summary (mcp_calls.McpCall.summary)
     time: datetime = field(default_factory=lambda: datetime.now().astimezone())
 
 
@@ -63,8 +65,12 @@ class EventLog:
             exchange.request_body, request_headers.get("content-type", ""), self.body_limit
         )
         response_body = redactor.body(
-            exchange.response_body, response_headers.get("content-type", ""), self.body_limit
+            exchange.response_body,
+            response_headers.get("content-type", ""),
+            self.body_limit,
+            exchange.response_size,
         )
+        mcp = redactor.value(exchange.mcp)  # a tool's arguments, as its request body is
         self._last_id += 1
         event = redactor.scrub(
             {
@@ -76,6 +82,7 @@ class EventLog:
                 "latency_ms": round(exchange.latency_ms, 1),
                 "source": exchange.source,
                 "note": exchange.note,
+                "mcp": mcp,
                 "openai_headers": {
                     name: value
                     for name, value in request_headers.items()
@@ -116,7 +123,13 @@ class EventLog:
 
 
 def log_line(event: dict[str, Any]) -> str:
-    """The terminal's line for an event: `12:00:01 POST /todos/alice 201 12ms`."""
+    """The terminal's line for an event: `12:00:01 POST /todos/alice 201 12ms`, and for an
+    MCP call what it called: `12:00:02 POST /mcp 200 9ms tools/call addTodo isError`."""
     time = event["time"][11:19]
     line = f"{time} {event['method']} {event['path']} {event['status']} {event['latency_ms']:.0f}ms"
+    mcp = event.get("mcp") or {}
+    words = [mcp.get("method"), mcp.get("tool"), "isError" if mcp.get("is_error") else None]
+    if isinstance(mcp.get("error"), dict):
+        words.append(f"error {mcp['error'].get('code')}")
+    line = " ".join([line, *(str(word) for word in words if word)])
     return f"{line} ({event['note']})" if event["note"] else line

@@ -78,22 +78,67 @@ async def forward(
     body: bytes,
 ) -> Reply:
     """`method` `target` (path and query) sent to `upstream`; a JSON 502 when it cannot answer."""
-    url = upstream + target
+    answer = await open_answer(http, upstream, method, target, headers, body)
+    if isinstance(answer, Reply):
+        return answer
+    return await read_answer(http, upstream, answer, method)
+
+
+async def open_answer(
+    http: httpx.AsyncClient,
+    upstream: str,
+    method: str,
+    target: str,
+    headers: list[tuple[str, str]],
+    body: bytes,
+) -> httpx.Response | Reply:
+    """The upstream's answer with its headers read and its body still to come (close it);
+    a JSON 502 when it cannot answer."""
     outgoing = [*end_to_end(headers), ("accept-encoding", "identity")]
+    timeout = http.timeout
+    if method == "GET" and "text/event-stream" in _header(headers, "accept"):
+        # A stream of server messages (MCP's GET) may rightly stay silent for any time.
+        timeout = httpx.Timeout(http.timeout.connect, read=None)
+    request = http.build_request(
+        method, upstream + target, headers=outgoing, content=body, timeout=timeout
+    )
     try:
-        response = await http.request(method, url, headers=outgoing, content=body)
-    except httpx.TimeoutException:
-        message = f"{upstream} did not answer within {http.timeout.read:g} s"
-        return error_reply(502, "upstream_unreachable", message, "proxy")
+        return await http.send(request, stream=True)
     except httpx.HTTPError as error:
-        reason = " ".join(str(error).split()) or type(error).__name__
-        message = f"cannot reach {upstream}: {reason}"
-        return error_reply(502, "upstream_unreachable", message, "proxy")
+        return unreachable(http, upstream, error)
+
+
+async def read_answer(
+    http: httpx.AsyncClient, upstream: str, answer: httpx.Response, method: str
+) -> Reply:
+    """An answer from `open_answer`, read whole and closed; a JSON 502 when it breaks off."""
+    try:
+        content = await answer.aread()
+    except httpx.HTTPError as error:
+        return unreachable(http, upstream, error)
+    finally:
+        await answer.aclose()
+    return Reply(answer.status_code, answer_headers(answer, method), content)
+
+
+def answer_headers(response: httpx.Response, method: str) -> list[tuple[str, str]]:
+    """The upstream's answer's headers that the client gets."""
     returned = [
         (name.decode("latin-1"), value.decode("latin-1")) for name, value in response.headers.raw
     ]
     if method == "HEAD":  # no body to measure, so the upstream's length is the only true one
-        kept = end_to_end(returned, RECOMPUTED - {"content-length"})
+        return end_to_end(returned, RECOMPUTED - {"content-length"})
+    return end_to_end(returned)
+
+
+def unreachable(http: httpx.AsyncClient, upstream: str, error: httpx.HTTPError) -> Reply:
+    if isinstance(error, httpx.TimeoutException):
+        message = f"{upstream} did not answer within {http.timeout.read:g} s"
     else:
-        kept = end_to_end(returned)
-    return Reply(response.status_code, kept, response.content)
+        reason = " ".join(str(error).split()) or type(error).__name__
+        message = f"cannot reach {upstream}: {reason}"
+    return error_reply(502, "upstream_unreachable", message, "proxy")
+
+
+def _header(headers: list[tuple[str, str]], name: str) -> str:
+    return ", ".join(value for key, value in headers if key.lower() == name).lower()

@@ -65,16 +65,21 @@ class Redactor:
             items.append(item)
         return "&".join(items)
 
-    def body(self, data: bytes, content_type: str, limit: int) -> dict[str, Any]:
-        """The body as recorded: redacted text cut at `limit` bytes, its size, whether cut."""
-        size = len(data)
+    def body(
+        self, data: bytes, content_type: str, limit: int, size: int | None = None
+    ) -> dict[str, Any]:
+        """The body as recorded: redacted text cut at `limit` bytes, its size, whether cut.
+
+        `size` is the whole body's when `data` is only its beginning (kept from a stream).
+        """
+        size = len(data) if size is None else size
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
             return {"text": f"({size} bytes of binary data)", "size": size, "truncated": False}
         text = self._text(text, content_type.lower())
         encoded = text.encode()
-        truncated = len(encoded) > limit
+        truncated = len(encoded) > limit or size > len(data)
         if truncated:
             text = encoded[:limit].decode("utf-8", errors="ignore")
         return {"text": text, "size": size, "truncated": truncated}
@@ -96,34 +101,34 @@ class Redactor:
         if "json" in content_type or text.lstrip()[:1] in ("{", "["):
             try:
                 document = json.loads(text)
-            except ValueError:
-                pass  # not JSON after all (or cut short): the patterns below still apply
-            else:
-                redacted = self._value(document)
+                redacted = self.value(document)
                 if redacted != document:
                     text = json.dumps(redacted, ensure_ascii=False)
+            except (ValueError, RecursionError):
+                pass  # not JSON after all, cut short or nested too deep: the patterns still apply
         elif "x-www-form-urlencoded" in content_type:
             text = self.query(text)
         # Whatever the content type claimed, catch `"password": "..."` and `token=...` in it.
         text = JSON_PAIR.sub(self._json_pair, text)
         return FORM_PAIR.sub(self._form_pair, text)
 
-    def _value(self, value: Any) -> Any:
+    def value(self, value: Any) -> Any:
+        """`value` (any JSON-like data) with the values of secret-looking keys redacted."""
         if isinstance(value, dict):
             redacted = {}
             for key, item in value.items():
-                item = self._secret(item) if is_secret_key(str(key)) else self._value(item)
+                item = self._secret(item) if is_secret_key(str(key)) else self.value(item)
                 redacted[key] = item
             return redacted
         if isinstance(value, list):
-            return [self._value(item) for item in value]
+            return [self.value(item) for item in value]
         return value
 
     def _secret(self, value: Any) -> Any:
         """A secret key's value: scalars redacted; in a mapping (a schema in a spec), the keys
         are looked at one by one instead, so `"password": {"type": "string"}` stays legible."""
         if isinstance(value, dict):
-            return self._value(value)
+            return self.value(value)
         if isinstance(value, list):
             return [self._secret(item) for item in value]
         if value is None or value == "" or isinstance(value, bool):
