@@ -17,6 +17,7 @@ from copier.errors import CopierError
 from plumbum import ProcessExecutionError
 
 from scaffold_cli.errors import ScaffoldError
+from scaffold_cli.secrets_file import make_private
 
 
 class RenderError(ScaffoldError):
@@ -54,6 +55,7 @@ def render(
                 defaults=defaults,
                 quiet=quiet,
             )
+        make_private(staging)  # before it moves into place
         if target.exists():
             _overlay(staging, target, keep=worker.match_skip)
         else:

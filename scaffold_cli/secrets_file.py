@@ -7,11 +7,20 @@ So Copier renders the template's .env for the project as it was and as it is now
 only the new one assigns is appended: fresh secrets, empty values to paste, their comments.
 """
 
+import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
 ENV_FILE = ".env"
+PRIVATE_MODE = 0o600  # its secrets are for its owner: no other account on the machine reads them
+
+
+def make_private(project: Path) -> None:
+    """Let only the owner read the project's .env, if it has one (Copier writes it 0644)."""
+    env_file = project / ENV_FILE
+    if env_file.is_file():
+        os.chmod(env_file, PRIVATE_MODE)
 
 
 def template_env(src: str, ref: str | None, answers: dict[str, Any]) -> str:
@@ -57,6 +66,7 @@ def add_missing(env_file: Path, before: str, after: str, note: str) -> dict[str,
         return {}
     separator = "" if not text or text.endswith("\n") else "\n"
     block = [f"# {note}", *(line for lines in added.values() for line in lines)]
+    env_file.touch(mode=PRIVATE_MODE)  # a file made here is private from its first byte
     env_file.write_text(text + separator + "\n".join(block) + "\n")
     return {key: lines[-1].partition("=")[2].strip() for key, lines in added.items()}
 

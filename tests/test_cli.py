@@ -5,6 +5,7 @@ Most tests render the tiny template from conftest; the ones marked below use the
 
 import os
 import shutil
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -92,6 +93,17 @@ def test_defaults_prints_folder_and_next_steps(tiny_bundled, tmp_path):
     assert "python -m my_plugin" in result.stdout
     assert "http://127.0.0.1:5003/.well-known/ai-plugin.json" in result.stdout
     assert "http://127.0.0.1:5003/mcp" in result.stdout
+
+
+def test_the_secrets_file_is_its_owners_alone(tiny_bundled, tmp_path):
+    umask = os.umask(0o022)  # the usual one, under which Copier writes files readable by all
+    try:
+        result = plugin_new("demo", "--defaults", "--output-dir", tmp_path)
+    finally:
+        os.umask(umask)
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE((tmp_path / "demo" / ".env").stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "demo" / "README.md").stat().st_mode) == 0o644
 
 
 def test_output_dir_defaults_to_cwd(tiny_bundled, tmp_path, monkeypatch):

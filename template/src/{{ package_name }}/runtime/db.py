@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -27,6 +28,7 @@ BUSY_TIMEOUT_MS = 30_000
 # close each on its return, and PostgreSQL starts a process for every new one (under 32 calls
 # at once, with 10 kept and 20 more allowed, the slowest 1% of getTodos took 330 ms; 50 ms).
 POOL_SIZE = 30
+PRIVATE_MODE = 0o600  # SQLite files: their owner's alone
 
 
 def database_url(url: str) -> URL:
@@ -236,9 +238,22 @@ def _driver_statement(
     return compiled
 
 
+def _make_private(database: Path) -> None:
+    """Create the database file readable by its owner only, or make it so: it holds the users'
+    data and credentials. SQLite gives its -wal and -shm files the database file's mode."""
+    try:
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_MODE))
+    except FileExistsError:
+        if database.stat().st_mode & 0o077 and database.stat().st_uid == os.geteuid():
+            os.chmod(database, PRIVATE_MODE)
+    except OSError:
+        return  # SQLite, opening it next, says why it cannot
+
+
 def _sqlite_engine(url: URL) -> Engine:
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        _make_private(Path(url.database))
     timeout = BUSY_TIMEOUT_MS / 1000
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": timeout})
 
