@@ -10,6 +10,7 @@ from typing import Any
 from .errors import ApiError, bad_request
 
 MAX_BODY_BYTES = 64 * 1024
+TOO_LARGE = ApiError(413, "payload_too_large", f"request body is over {MAX_BODY_BYTES} bytes")
 # What "\s" stands for in the spec's patterns (JSON Schema uses ECMA-262 regular expressions).
 # Text is blank when it holds only these, so the server and a pattern such as "\S" agree;
 # str.strip() would also remove U+001C-U+001F and U+0085, which such a pattern counts as text,
@@ -23,7 +24,7 @@ SPACES = (
 def json_object(raw: bytes) -> dict[str, Any]:
     """Parse a request body that must be a JSON object."""
     if len(raw) > MAX_BODY_BYTES:
-        raise ApiError(413, "payload_too_large", f"request body is over {MAX_BODY_BYTES} bytes")
+        raise TOO_LARGE
     if not raw.strip():
         raise bad_request("request body must be a JSON object")
     try:
