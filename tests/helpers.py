@@ -105,6 +105,31 @@ def wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
     raise AssertionError(f"{url} did not come up: {log.read_text()}")
 
 
+def serve_rendered_plugin(
+    project: Path, package: str, data_dir: Path, processes: list[subprocess.Popen], **env: str
+) -> str:
+    """Start a rendered plugin as `python -m` runs it, with its own SQLite file in `data_dir`
+    and the settings in `env`; wait until it answers, and return its base URL."""
+    port = free_port()
+    log = data_dir / "plugin.log"
+    environment = {
+        **os.environ,
+        "PYTHONPATH": str(project / "src"),
+        "DATABASE_URL": f"sqlite:///{data_dir}/plugin.db",
+        **env,
+    }
+    with log.open("w") as output:
+        command = [sys.executable, "-m", package, "--port", str(port)]
+        processes.append(
+            subprocess.Popen(
+                command, cwd=data_dir, env=environment, stdout=output, stderr=subprocess.STDOUT
+            )
+        )
+    url = f"http://127.0.0.1:{port}"
+    wait_until_up(url + "/.well-known/ai-plugin.json", processes[-1], log)
+    return url
+
+
 def check(*args: str) -> tuple[int, dict[str, Any]]:
     """`plugin-scaffold check --json ARGS`: its exit status and its report."""
     result = CliRunner().invoke(app, ["check", "--json", *args])

@@ -7,7 +7,6 @@ command. The live page runs in Debian's Chromium. test_dev_mcp.py has the proxy'
 
 import asyncio
 import json
-import os
 import queue
 import re
 import signal
@@ -22,7 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
-from helpers import Served, free_port, wait_until_up
+from helpers import Served, free_port, serve_rendered_plugin
 from mcp_upstream import mcp_app, with_client
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -495,26 +494,10 @@ class Lines:
 @pytest.mark.e2e
 def test_the_command_proxies_a_rendered_plugin(render_project, tmp_path, processes):
     project = render_project(project_name="demo", auth="service_http")
-    plugin_port, proxy_port = free_port(), free_port()
-    plugin_log = tmp_path / "plugin.log"
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(project / "src"),
-        "DATABASE_URL": f"sqlite:///{tmp_path}/todos.db",
-        "PLUGIN_SERVICE_TOKEN": TOKEN,
-    }
-    with plugin_log.open("w") as log:
-        processes.append(
-            subprocess.Popen(
-                [sys.executable, "-m", "demo", "--port", str(plugin_port)],
-                cwd=tmp_path,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        )
-    upstream = f"http://127.0.0.1:{plugin_port}"
-    wait_until_up(upstream + "/.well-known/ai-plugin.json", processes[0], plugin_log)
+    upstream = serve_rendered_plugin(
+        project, "demo", tmp_path, processes, PLUGIN_SERVICE_TOKEN=TOKEN
+    )
+    proxy_port = free_port()
 
     # The manifest comes from the running plugin, the spec from the project's source file.
     source_spec = project / "src" / "demo" / "well_known" / "openapi.yaml"

@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -22,7 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import httpx2
 import pytest
-from helpers import Served, free_port, loopback_socket, wait_until_up
+from helpers import Served, loopback_socket, serve_rendered_plugin
 from mcp import Client
 from mcp.client.auth import OAuthClientProvider
 from mcp.shared.auth import (
@@ -78,21 +75,9 @@ def test_an_sdk_client_uses_a_rendered_plugin_through_the_proxy(
     render_project, tmp_path, processes, start_proxy
 ):
     project = render_project(project_name="tools", auth="service_http")
-    port = free_port()
-    log = tmp_path / "plugin.log"
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(project / "src"),
-        "DATABASE_URL": f"sqlite:///{tmp_path}/todos.db",
-        "PLUGIN_SERVICE_TOKEN": SERVICE_TOKEN,
-    }
-    with log.open("w") as output:
-        command = [sys.executable, "-m", "tools", "--port", str(port)]
-        processes.append(
-            subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
-        )
-    upstream = f"http://127.0.0.1:{port}"
-    wait_until_up(upstream + "/.well-known/ai-plugin.json", processes[0], log)
+    upstream = serve_rendered_plugin(
+        project, "tools", tmp_path, processes, PLUGIN_SERVICE_TOKEN=SERVICE_TOKEN
+    )
     proxy = start_proxy(upstream)
     bearer = {"authorization": f"Bearer {SERVICE_TOKEN}"}
 

@@ -11,9 +11,17 @@ from .errors import ApiError, bad_request
 
 MAX_BODY_BYTES = 64 * 1024
 TOO_LARGE = ApiError(413, "payload_too_large", f"request body is over {MAX_BODY_BYTES} bytes")
+# How long a request's whole body may take to arrive, unless BODY_TIMEOUT says otherwise.
+DEFAULT_BODY_TIMEOUT = 10.0
 # A body that stops short: the client left, or its chunks are broken (the server tells both
 # apart from neither).
 CUT_SHORT = bad_request("the request body ended early: the client left, or its chunks are broken")
+
+
+def body_timed_out(seconds: float) -> ApiError:
+    return ApiError(408, "request_timeout", f"the request body took over {seconds:g} seconds")
+
+
 # What "\s" stands for in the spec's patterns (JSON Schema uses ECMA-262 regular expressions).
 # Text is blank when it holds only these, so the server and a pattern such as "\S" agree;
 # str.strip() would also remove U+001C-U+001F and U+0085, which such a pattern counts as text,
