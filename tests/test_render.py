@@ -130,6 +130,7 @@ def test_combination_renders_and_passes_its_own_tests(
     assert (runtime / "auth.py").exists() == (auth != "none")
     assert (runtime / "users.py").exists() == (auth in ("user_http", "oauth"))
     assert (runtime / "oauth.py").exists() == (auth == "oauth")
+    assert (runtime / "client_documents.py").exists() == (auth == "oauth")
     # The template's own files say so in their first line; the user's side stays small.
     for module in runtime.glob("*.py"):
         assert "plugin-scaffold update" in module.read_text().splitlines()[0], module
