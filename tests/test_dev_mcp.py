@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -249,6 +252,74 @@ def test_an_sdk_client_signs_in_and_calls_tools_through_the_proxy(
     assert "notifications/progress" in failed_call["response"]["body"]["text"]
     assert (divided_call["mcp"]["tool"], divided_call["mcp"]["is_error"]) == ("divide", False)
     assert failed_call["status"] == divided_call["status"] == 200
+
+
+@pytest.mark.e2e
+def test_an_sdk_client_signs_in_to_a_rendered_oauth_plugin_through_the_proxy(
+    render_project, tmp_path, processes, start_proxy
+):
+    project = render_project(project_name="signin", auth="oauth")
+    secrets = {"OAUTH_CLIENT_ID": "plugin-client", "OAUTH_CLIENT_SECRET": CLIENT_SECRET}
+    upstream = serve_rendered_plugin(project, "signin", tmp_path, processes, **secrets)
+    password = "correct horse battery"
+    env = {
+        **os.environ,
+        **secrets,
+        "PYTHONPATH": str(project / "src"),
+        "DATABASE_URL": f"sqlite:///{tmp_path}/plugin.db",
+    }
+    command = [sys.executable, "-m", "signin", "users", "add", "alice", "--password-stdin"]
+    added = subprocess.run(
+        command, env=env, input=password, capture_output=True, text=True, check=False
+    )
+    assert added.returncode == 0, added.stderr
+    proxy = start_proxy(upstream)
+    mcp_url = proxy + "/mcp"
+    redirected: list[httpx.URL] = []
+
+    def sign_in(authorize_url: str) -> httpx.URL:
+        """The browser: the plugin's sign-in page, through the proxy, and its form posted."""
+        with httpx.Client() as browser:
+            page = browser.get(authorize_url)
+            assert page.status_code == 200, page.text
+            fields = dict(
+                re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', page.text)
+            )
+            form = {k: v.replace("&amp;", "&") for k, v in fields.items()}
+            answer = browser.post(
+                proxy + "/oauth/authorize", data={**form, "username": "alice", "password": password}
+            )
+            assert answer.status_code == 302, answer.text
+            return httpx.URL(answer.headers["location"])
+
+    async def open_browser(authorize_url: str) -> None:
+        assert authorize_url.startswith(proxy + "/oauth/authorize?")
+        redirected.append(await asyncio.to_thread(sign_in, authorize_url))
+
+    async def callback() -> AuthorizationCodeResult:
+        params = redirected[-1].params
+        return AuthorizationCodeResult(
+            code=params["code"], state=params.get("state"), iss=params.get("iss")
+        )
+
+    metadata = OAuthClientMetadata(
+        redirect_uris=["http://127.0.0.1:9/callback"],
+        client_name="dev proxy test",
+        grant_types=["authorization_code", "refresh_token"],
+        token_endpoint_auth_method="none",
+    )
+    provider = OAuthClientProvider(mcp_url, metadata, MemoryStorage(), open_browser, callback)
+
+    async def use(client: Client) -> tuple[list[str], Any]:
+        names = [tool.name for tool in (await client.list_tools()).tools]
+        return names, await client.call_tool("addTodo", {"todo": "through the proxy"})
+
+    names, added_todo = with_client(mcp_url, "auto", use, auth=provider)
+    assert "addTodo" in names and not added_todo.is_error, added_todo
+    # The plugin named the proxy as the issuer, and took the proxy's /mcp as the audience.
+    assert redirected[0].params["iss"].rstrip("/") == proxy
+    calls = tool_calls(mcp_events(proxy))
+    assert [(call["mcp"]["tool"], call["status"]) for call in calls] == [("addTodo", 200)]
 
 
 # ─── event streams pass as they come; odd answers are passed on, not a 500 ──

@@ -372,9 +372,16 @@ def _target(request: Request) -> str:
 
 
 def _headers(request: Request) -> list[tuple[str, str]]:
-    return [
+    """The client's headers, and where it reached the proxy, unless a tunnel in front said so
+    already: a plugin that trusts the proxy (one on loopback does, by default) then names the
+    proxy in what it serves, and takes the proxy's /mcp as its tokens' audience."""
+    headers = [
         (name.decode("latin-1"), value.decode("latin-1")) for name, value in request.headers.raw
     ]
+    if "x-forwarded-host" not in request.headers:
+        scheme, _, host = base_url(request).partition("://")
+        headers += [("x-forwarded-proto", scheme), ("x-forwarded-host", host)]
+    return headers
 
 
 def _format_of(path: str) -> bool | None:
