@@ -3,6 +3,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from .answers import to_json
+
 
 class ConfigError(Exception):
     """A setting, or openapi.yaml and its handlers, cannot be used; the message says why."""
@@ -58,3 +63,15 @@ def http_error(status: int, message: str, allow: str | None = None) -> ApiError:
     headers = {"Allow": allow} if allow else None
     message = HTTP_ERROR_MESSAGES.get(status, message)
     return ApiError(status, HTTP_ERROR_CODES.get(status, "error"), message, headers)
+
+
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]  # an ASGI server's send
+
+
+async def send_error(send: Send, error: ApiError) -> None:
+    """Answer `error` on an ASGI connection, in the JSON every framework answers it with."""
+    body = to_json(error.body())
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
+    headers += [(k.lower().encode(), v.encode("latin-1")) for k, v in error.headers.items()]
+    await send({"type": "http.response.start", "status": error.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
