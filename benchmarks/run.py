@@ -58,6 +58,11 @@ MAX_RSS_MB = 80.0
 MIN_MCP_VS_SEED = 1.0  # tools/call getTodos on the default framework, in each protocol era
 MIN_MCP_VS_BARE_MCP = 0.80
 MAX_MCP_RSS_MB = 100.0  # once /mcp has served, with the SDK loaded
+# On PostgreSQL, on this machine's cores: the default framework with one server process,
+# and from one to two processes.
+MIN_POSTGRES_GET_VS_SEED = 5.0
+MIN_POSTGRES_ADD_VS_SEED = 2.0
+MIN_POSTGRES_SCALING = 1.6
 # The production server each framework's rendered plugin runs on (its server.py).
 SERVERS = {"fastapi": "Granian", "quart": "uvicorn", "flask": "Granian"}
 
@@ -98,9 +103,11 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(tmp)
         # A temporary PLUGIN_SCAFFOLD_HOME: the user's template repository stays untouched.
         os.environ[HOME_ENV] = str(work / "home")
-        report = run_all(work, args.seconds, args.reps)
-    RESULTS.write_text(report)
+        report = run_all(work, args.seconds, args.reps, args.only)
     print(report)
+    if args.only:  # RESULTS.md holds whole runs only
+        return 0
+    RESULTS.write_text(report)
     print(
         f"saved {RESULTS.relative_to(Path.cwd()) if RESULTS.is_relative_to(Path.cwd()) else RESULTS}"
     )
@@ -111,15 +118,28 @@ def _parser() -> argparse.ArgumentParser:
     cli = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     cli.add_argument("--seconds", type=int, default=10, help="length of each wrk run (10)")
     cli.add_argument("--reps", type=int, default=7, help="repetitions of each render (7)")
+    cli.add_argument(
+        "--only",
+        action="append",
+        choices=SECTIONS,
+        help="run this section only (repeatable); the report is printed, not saved",
+    )
     return cli
 
 
-def run_all(work: Path, seconds: int, reps: int) -> str:
+SECTIONS = ("generation", "serving", "postgres")
+
+
+def run_all(work: Path, seconds: int, reps: int, only: list[str] | None = None) -> str:
     targets: list[Target] = []
-    sections = [machine_section(seconds)]
-    sections.append(generation_section(work, reps, targets))
-    sections.append(serving_section(work, seconds, targets))
-    sections.append(scaling_section(work, seconds))
+    sections = [machine_section(seconds, only)]
+    chosen = only or SECTIONS
+    if "generation" in chosen:
+        sections.append(generation_section(work, reps, targets))
+    if "serving" in chosen:
+        sections.append(serving_section(work, seconds, targets))
+    if "postgres" in chosen:
+        sections.append(postgres_section(work, seconds, targets))
     sections.append(targets_section(targets))
     return "\n\n".join(sections) + "\n"
 
@@ -131,7 +151,8 @@ def progress(message: str) -> None:
 # --- the machine ------------------------------------------------------------------------------
 
 
-def machine_section(seconds: int) -> str:
+def machine_section(seconds: int, only: list[str] | None = None) -> str:
+    command = " ".join(["python benchmarks/run.py", *(f"--only {name}" for name in only or [])])
     versions = ", ".join(
         f"{name} {_version(name)}"
         for name in ("fastapi", "quart", "flask", "uvicorn", "granian", "hypercorn", "copier")
@@ -149,7 +170,7 @@ def machine_section(seconds: int) -> str:
             # Other work on the machine skews every number; this shows how busy it was.
             f"- Load average at start (1/5/15 min): {'/'.join(f'{x:.1f}' for x in os.getloadavg())}",
             f"- {wrk.strip()}; {versions}",
-            f"- Command: `python benchmarks/run.py` (wrk -t1 -c{CONNECTIONS} -d{seconds}s --latency)",
+            f"- Command: `{command}` (wrk -t1 -c{CONNECTIONS} -d{seconds}s --latency)",
         ]
     )
 
@@ -512,48 +533,114 @@ def _rss_text(rss: list[float]) -> str:
     return f"{sum(rss):.1f} ({len(rss)} processes: {parts})"
 
 
-# --- 3. scaling out ---------------------------------------------------------------------------
+# --- 3. PostgreSQL ----------------------------------------------------------------------------
 
 
-def scaling_section(work: Path, seconds: int) -> str:
-    heading = ["## 3. Scaling out (PostgreSQL)", ""]
+def postgres_section(work: Path, seconds: int, targets: list[Target]) -> str:
+    heading = ["## 3. PostgreSQL", ""]
     bin_dir = postgres_bin()
     if bin_dir is None:
         return "\n".join([*heading, "Skipped: PostgreSQL's server programs are not installed."])
     default = _default_framework()
-    project = work / f"bench-{default}"
-    if not project.is_dir():
-        project = _render(work, default)
+    runs: list[tuple[str, int, Paired]] = []  # framework, server processes, measured
+    progress("starting a temporary PostgreSQL")
+    with (
+        temporary_postgres(bin_dir) as url,
+        _reference_server(SEED, [REFERENCE / "seed_quart_todo.py"]) as seed,
+    ):
+        progress(f"benchmarking {SEED}")
+        seed_runs = [_measure(seed, seconds)]
+        plan = [(framework.value, 1) for framework in Framework] + [(default, 2)]
+        for framework, workers in plan:
+            project = work / f"bench-{framework}"
+            if not project.is_dir():
+                project = _render(work, framework)
+            label = f"{framework} plugin (PostgreSQL, {workers} process{'es' * (workers > 1)})"
+            progress(f"benchmarking {label}, then the seed again")
+            # A database of its own, so each run reads a list of PRELOADED_TODOS.
+            database = _new_database(url, f"bench_{framework}_{workers}")
+            measured = _measure_workers(label, project, database, workers, seconds)
+            seed_runs.append(_measure(seed, seconds, preload=False))
+            runs.append((framework, workers, Paired(label, measured, *seed_runs[-2:])))
     rows = [
         *heading,
-        f"The {default} plugin on one temporary PostgreSQL cluster (same machine), getTodos only.",
+        (
+            "Each framework's TODO plugin on one temporary PostgreSQL cluster on this machine "
+            f"(so PostgreSQL shares its cores), auth none, as in section 2, then the {default} "
+            "plugin with two server processes (`--workers 2`). Each against the seed measured "
+            "just before and just after it."
+        ),
         "",
-        "| server processes | getTodos req/s | p50 (ms) | p99 (ms) | errors | RSS (MB) |",
-        "| ---: | ---: | ---: | ---: | ---: | --- |",
+        "| plugin | operation | req/s | p50 (ms) | p99 (ms) | errors | seed mean | plugin / seed | RSS (MB) |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
-    rates = []
-    progress("starting a temporary PostgreSQL")
-    with temporary_postgres(bin_dir) as url:
-        for workers in (1, 2):
-            progress(f"benchmarking {default} on PostgreSQL with {workers} process(es)")
-            measured = _measure_workers(project, url, workers, seconds)
-            rates.append(measured.get.requests_per_s)
-            result = measured.get
+    for _, _, pair in runs:
+        for operation in ("getTodos", "addTodo"):
+            result = pair.plugin.get if operation == "getTodos" else pair.plugin.post
+            assert result is not None
+            _, before, after = pair.rates(operation)
             rows.append(
-                f"| {workers} | {result.requests_per_s:,.0f} | {result.p50_ms:.2f} | {result.p99_ms:.2f} "
-                f"| {result.errors} | {_rss_text(measured.rss_mb)} |"
+                f"| {pair.label} | {operation} | {result.requests_per_s:,.0f} "
+                f"| {result.p50_ms:.2f} | {result.p99_ms:.2f} | {result.errors} "
+                f"| {statistics.mean((before, after)):,.0f} | {pair.ratio(operation):.2f}× "
+                f"| {_rss_text(pair.plugin.rss_mb)} |"
             )
-    rows += ["", f"2 processes / 1 process: {rates[1] / rates[0]:.2f}×."]
+    one = next(pair for framework, workers, pair in runs if (framework, workers) == (default, 1))
+    two = next(pair for framework, workers, pair in runs if (framework, workers) == (default, 2))
+    scaling = two.plugin.get.requests_per_s / one.plugin.get.requests_per_s
+    rows += ["", f"{default}: 2 processes / 1 process on getTodos: {scaling:.2f}×.", ""]
+    rows += [
+        f"- {framework}: {WHERE_THE_TIME_GOES[framework]}" for framework in WHERE_THE_TIME_GOES
+    ]
+    targets.append(
+        _ratio_target(f"{one.label} getTodos", one.ratio("getTodos"), MIN_POSTGRES_GET_VS_SEED)
+    )
+    targets.append(
+        _ratio_target(f"{one.label} addTodo", one.ratio("addTodo"), MIN_POSTGRES_ADD_VS_SEED)
+    )
+    targets.append(
+        Target(
+            f"{default} on PostgreSQL, getTodos, 2 processes ≥ {MIN_POSTGRES_SCALING:g}× 1 process",
+            f"{scaling:.2f}×",
+            scaling >= MIN_POSTGRES_SCALING,
+        )
+    )
     return "\n".join(rows)
 
 
-def _measure_workers(project: Path, url: str, workers: int, seconds: int) -> Measured:
-    label = f"{workers} process(es)"
+# What each framework's plugin spends a call on, on PostgreSQL (benchmarks/README.md).
+WHERE_THE_TIME_GOES = {
+    "fastapi": (
+        "getTodos is a kept answer, given out on the event loop after one round trip on the "
+        "listening connection shared by every read in flight; addTodo commits the writes of "
+        "each pass of the loop in one transaction, sent at once, in a worker thread."
+    ),
+    "quart": (
+        "the same core as fastapi; Quart and uvicorn themselves cost most of a call (its empty "
+        "route in section 2 is its ceiling)."
+    ),
+    "flask": (
+        "one call at a time per thread: getTodos waits for its own round trip on the listening "
+        "connection, and each addTodo for its own commit to reach the disk, which 16 threads "
+        "per process overlap."
+    ),
+}
+
+
+def _new_database(url: str, name: str) -> str:
+    import psycopg  # the rendered plugins' postgres extra
+
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(f"CREATE DATABASE {name}")
+    return f"{url.rsplit('/', 1)[0]}/{name}"
+
+
+def _measure_workers(label: str, project: Path, url: str, workers: int, seconds: int) -> Measured:
     with _plugin_server(
         label, project, _plugin_env(project, url), "--workers", str(workers)
     ) as server:
         time.sleep(1)  # the first worker answers while the others may still be importing
-        return _measure(server, seconds, post=False)
+        return _measure(server, seconds)
 
 
 # --- the summary ------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import contextlib
 import functools
 import os
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,12 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 metadata = MetaData()
 # Any fixed number: PostgreSQL serialises schema creation by servers starting at once.
 SCHEMA_LOCK = 7_370_001
+# On PostgreSQL, every statement that changes a table of `metadata` sends a notification on
+# this channel from its own transaction (answers.py reuses answers until one arrives). A
+# table whose changes no reused answer depends on opts out with info={NOT_NOTIFIED: True}.
+CHANGES_CHANNEL = "plugin_changes"
+CHANGES_TRIGGER = "plugin_changes"
+NOT_NOTIFIED = "not_notified"
 # The execution option that holds a SQLite engine's Writer, so the writer lives as long as
 # its engine does.
 WRITER_OPTION = "plugin_writer"
@@ -83,10 +89,39 @@ def connect(url: str) -> Engine:
                 key = {"key": SCHEMA_LOCK}
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), key)
             metadata.create_all(connection)
+            if engine.dialect.name == "postgresql":
+                _notify_changes(connection)
     except OperationalError as error:  # unreachable, refused, or a file that cannot be opened
         engine.dispose()
         raise Unavailable.cannot_open(str(error.orig).strip().splitlines()[0]) from None
     return engine
+
+
+def _notify_changes(connection: Connection) -> None:
+    """Give every table of `metadata` that lacks it the trigger that notifies CHANGES_CHANNEL.
+    Once per statement, and PostgreSQL sends one notification per transaction for all the
+    identical ones, so a batch of writes costs one."""
+    connection.execute(
+        text(
+            "CREATE OR REPLACE FUNCTION plugin_notify_change() RETURNS trigger "
+            "LANGUAGE plpgsql AS $$ BEGIN "
+            f"PERFORM pg_notify('{CHANGES_CHANNEL}', TG_TABLE_NAME); RETURN NULL; END $$"
+        )
+    )
+    quote = connection.dialect.identifier_preparer.format_table
+    has_trigger = text(
+        "SELECT 1 FROM pg_trigger WHERE tgname = :name AND tgrelid = to_regclass(:table)"
+    )
+    for table in metadata.sorted_tables:
+        name = {"name": CHANGES_TRIGGER, "table": quote(table)}
+        if table.info.get(NOT_NOTIFIED) or connection.execute(has_trigger, name).first():
+            continue
+        connection.execute(
+            text(
+                f"CREATE TRIGGER {CHANGES_TRIGGER} AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE "
+                f"ON {quote(table)} FOR EACH STATEMENT EXECUTE FUNCTION plugin_notify_change()"
+            )
+        )
 
 
 class Unavailable(Exception):
@@ -190,10 +225,10 @@ class Write:
 
     def execute(self, connection: Connection) -> Any:
         """The first value the statement returns, in the connection's transaction (on SQLite's
-        writer connection outside one, a transaction of its own). On SQLite it goes straight
-        to the driver when SQLAlchemy would convert none of its values: SQLAlchemy's execution
-        costs twice the driver's, and in a batch a row costs less this way than in an
-        executemany. The driver's errors then come unwrapped (sqlite3.Error)."""
+        writer connection outside one, a transaction of its own). It goes straight to the
+        driver when SQLAlchemy would convert none of its values: SQLAlchemy's execution costs
+        twice the driver's, and in a batch a row costs less this way than in an executemany.
+        The driver's errors then come unwrapped (sqlite3.Error, psycopg.Error)."""
         compiled = _driver_statement(self.statement, connection.dialect, tuple(self.params))
         if compiled is None:
             return connection.execute(self.statement, self.params).scalar()
@@ -204,13 +239,34 @@ class Write:
         return replace(self, answer=lambda value: next_step(self.answer(value)))
 
 
+def run_together(connection: Connection, writes: Sequence[Write]) -> list[Any]:
+    """Each write's first value, in the connection's transaction. On PostgreSQL the driver
+    sends them all at once (psycopg's pipeline mode), so a batch waits for the database once,
+    not once per write."""
+    dialect = connection.dialect
+    compiled = [_driver_statement(w.statement, dialect, tuple(w.params)) for w in writes]
+    if dialect.name != "postgresql" or None in compiled or len(writes) < 2:
+        return [write.execute(connection) for write in writes]
+    driver = connection.connection.driver_connection
+    with driver.pipeline():
+        cursors = [
+            driver.execute(statement.string, statement.construct_params(write.params))
+            for statement, write in zip(compiled, writes, strict=True)
+        ]
+    return [_first_value(cursor) for cursor in cursors]
+
+
 def _run_on_driver(connection: Connection, compiled: Compiled, params: Mapping[str, Any]) -> Any:
-    """The first value of a statement _driver_statement compiled, run by SQLite's driver."""
+    """The first value of a statement _driver_statement compiled, run by the driver."""
     values = compiled.construct_params(params)
-    positional = [values[key] for key in compiled.positiontup]
-    cursor = connection.connection.driver_connection.execute(compiled.string, positional)
+    if compiled.positiontup is not None:  # SQLite's ?, in order
+        values = [values[key] for key in compiled.positiontup]  # type: ignore[assignment]
+    return _first_value(connection.connection.driver_connection.execute(compiled.string, values))
+
+
+def _first_value(cursor: Any) -> Any:
     try:
-        row = cursor.fetchone()
+        row = cursor.fetchone() if cursor.description is not None else None
     finally:
         cursor.close()
     return None if row is None else row[0]
@@ -220,14 +276,17 @@ def _run_on_driver(connection: Connection, compiled: Compiled, params: Mapping[s
 def _driver_statement(
     statement: Executable, dialect: Dialect, keys: tuple[str, ...]
 ) -> Compiled | None:
-    """The statement compiled once for SQLite's driver, or None where SQLAlchemy must run it:
-    another database, or a value to convert on the way in or out (a DateTime, say)."""
-    if dialect.name != "sqlite":
+    """The statement compiled once for the driver, or None where SQLAlchemy must run it: a
+    value to convert on the way in or out (a DateTime, say), or a database other than SQLite
+    and PostgreSQL."""
+    if dialect.name not in ("sqlite", "postgresql"):
         return None
     compiled = statement.compile(dialect=dialect, column_keys=list(keys))
     binds = compiled.binds.values()
-    if compiled.positiontup is None or any(bind.expanding for bind in binds):
-        return None  # named parameters, or an IN list SQLAlchemy expands at each call
+    if any(bind.expanding for bind in binds):
+        return None  # an IN list SQLAlchemy expands at each call
+    if dialect.name == "sqlite" and compiled.positiontup is None:
+        return None  # named parameters
     sent = [bind.type.dialect_impl(dialect) for bind in binds]
     returned = getattr(statement, "exported_columns", ())  # an INSERT's RETURNING, say
     received = [column.type.dialect_impl(dialect) for column in returned]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import Column, Engine, Integer, String, Table, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from .db import metadata, writing
+from .db import NOT_NOTIFIED, metadata, writing
 from .errors import ApiError
 from .operations import Headers
 
@@ -21,13 +21,15 @@ LIMIT = re.compile(r"\s*(\d+)\s*/\s*(second|minute|hour|day)s?\s*")
 
 def counter_table(name: str) -> Table:
     """A table of calls per caller and window, as a RateLimiter counts them. Each limit with
-    its own window length needs a table of its own: windows are numbered in its length."""
+    its own window length needs a table of its own: windows are numbered in its length.
+    No answer depends on it: on PostgreSQL its writes, one per call, leave reused answers be."""
     return Table(
         name,
         metadata,
         Column("caller", String(200), primary_key=True),
         Column("window", Integer, primary_key=True),
         Column("hits", Integer, nullable=False),
+        info={NOT_NOTIFIED: True},
     )
 
 
