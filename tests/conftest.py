@@ -47,6 +47,19 @@ TINY_FILES = {
 }
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slowest tests first: a rendered project's whole suite, then the other end-to-end
+    ones. Under xdist the short ones then fill in at the end, and the workers finish together
+    instead of one waiting out a last long test alone."""
+
+    def weight(item: pytest.Item) -> int:
+        if getattr(item, "originalname", "") == "test_combination_renders_and_passes_its_own_tests":
+            return 0
+        return 1 if item.get_closest_marker("e2e") else 2
+
+    items.sort(key=weight)
+
+
 @pytest.fixture(autouse=True)
 def scaffold_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Point $PLUGIN_SCAFFOLD_HOME at a fresh folder so no test touches the real home."""

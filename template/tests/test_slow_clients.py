@@ -1,19 +1,16 @@
 """Clients that connect and go quiet, or send slowly, hold up nobody else."""
 
 from __future__ import annotations
-{% if framework != 'flask' %}
+
 import http.client
 import json
-{%- endif %}
 import resource
 import socket
-{%- if framework != 'flask' %}
 from pathlib import Path
-{%- endif %}
 
 import pytest
 
-from .conftest import Server{% if framework != 'flask' %}, new_account, plugin_env, run_cli, start_server{% endif %}
+from .conftest import Server, new_account, plugin_env, run_cli, start_server
 
 MANIFEST = "/.well-known/ai-plugin.json"
 # Past the 1,024 connections a server process gets by default from many systems and servers.
@@ -43,8 +40,6 @@ def test_quiet_connections_lock_nobody_out(server: Server) -> None:
         for sock in quiet:
             sock.close()
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
-
-{%- if framework != 'flask' %}
 
 
 def test_a_body_that_stalls_gets_a_json_408_and_holds_up_nobody(tmp_path: Path) -> None:
@@ -78,4 +73,3 @@ def test_a_malformed_body_timeout_stops_the_server_with_one_line(tmp_path: Path)
     assert result.stderr.strip().splitlines() == [
         "error: BODY_TIMEOUT must be a number of seconds above 0 and at most 300"
     ]
-{%- endif %}
